@@ -1,0 +1,88 @@
+# Makefile — skua. Hand-written; ./configure only writes config.mk and
+# config.h. A fresh clone needs nothing but `make demo` or `make check`:
+# missing build dependencies and the configure step are taken care of.
+
+.DEFAULT_GOAL := all
+
+include config.mk
+
+# Regenerates config.mk (make then restarts with it) on a fresh clone.
+config.mk: config.mk.in configure.ac
+	sh scripts/bootstrap.sh
+
+CFLAGS_ALL = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
+	-Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+LIBS_ALL = $(OPENSSL_LIBS) $(ZLIB_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
+
+B = build
+LAYERS = util net auth imap store mail
+LIB_SRC = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+PROGS = $(B)/imapd $(B)/rimapd
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all check unit-check session-check demo install clean distclean
+
+all: $(PROGS)
+
+$(B)/%.o: %.c config.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/libskua.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(B)/imapd: $(B)/src/imapd.o $(B)/libskua.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+$(B)/rimapd: $(B)/src/rimapd.o $(B)/libskua.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+$(B)/tests/check_%: tests/unit/check_%.c $(B)/libskua.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CHECK_CFLAGS) $(CFLAGS_ALL) -o $@ $< \
+		$(B)/libskua.a $(LIBS_ALL) $(CHECK_LIBS)
+
+# --- tests -----------------------------------------------------------------
+
+check: all $(UNIT_BIN)
+	@sh scripts/deps.sh check
+	@sh tests/run-unit.sh $(UNIT_BIN)
+	@python3 tests/session/run.py --build $(B)
+
+unit-check: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+session-check: all
+	@python3 tests/session/run.py --build $(B)
+
+# --- demo ------------------------------------------------------------------
+
+demo: all
+	@sh scripts/demo.sh $(B)
+
+# --- install ---------------------------------------------------------------
+
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+		$(DESTDIR)$(sysconfdir)/skua $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(mandir)/man5
+	install -m 755 $(B)/imapd $(DESTDIR)$(sbindir)/imapd
+	install -m 755 $(B)/rimapd $(DESTDIR)$(bindir)/rimapd
+	[ -e $(DESTDIR)$(sysconfdir)/skua/imapd.conf ] || \
+		install -m 644 etc/imapd.conf $(DESTDIR)$(sysconfdir)/skua/imapd.conf
+	install -m 644 man/imapd.8 man/rimapd.8 $(DESTDIR)$(mandir)/man8/
+	install -m 644 man/imapd.conf.5 $(DESTDIR)$(mandir)/man5/
+
+clean:
+	rm -rf $(B)
+
+distclean: clean
+	rm -rf config.mk config.h config.log config.status configure \
+		config.h.in config.h.in~ autom4te.cache aclocal.m4 demo
+
+-include $(LIB_OBJ:.o=.d) $(B)/src/imapd.d $(B)/src/rimapd.d

@@ -1,0 +1,26 @@
+/* include/auth/privdrop.h — becoming the user for good.
+ *
+ * The connection process is root until the password is checked; then it
+ * takes the user's groups (initgroups), gid and uid with no way back
+ * (setresgid/setresuid: real, effective and saved), verifies that
+ * setuid(0) fails and that no supplementary group is left but the user's,
+ * sets umask 077 and changes to the home directory.
+ *
+ * A process that is not root cannot change user: it may serve only the
+ * account whose uid is its own. */
+#ifndef SKUA_AUTH_PRIVDROP_H
+#define SKUA_AUTH_PRIVDROP_H
+
+#include "auth/user.h"
+
+/* 1 when the process can change to another user (it is root). */
+int privdrop_possible(void);
+/* Checks whether this process may serve user: always when root, else only
+ * the user with its own uid. Returns 0, or -1 with *err_r set to a message
+ * fit for the client. */
+int privdrop_allowed(const struct auth_user *user, const char **err_r);
+/* Drops to the user and changes to its home. Any failure is fatal: a
+ * process left half-dropped must not serve anyone. */
+void privdrop_become(const struct auth_user *user);
+
+#endif

@@ -1,0 +1,50 @@
+/* include/auth/sasl.h — the SASL mechanisms offered by AUTHENTICATE:
+ * PLAIN (RFC 4616) and LOGIN (the de-facto two-step user, password
+ * exchange). The mechanisms only decode; checking the password is the
+ * caller's business.
+ *
+ * Data in and out is base64 (RFC 4648) as it travels in IMAP (RFC 3501
+ * 6.2.2); "=" stands for an empty initial response (RFC 4959). */
+#ifndef SKUA_AUTH_SASL_H
+#define SKUA_AUTH_SASL_H
+
+#include <stddef.h>
+
+#define SASL_FIELD_MAX 1024
+
+enum sasl_mech { SASL_PLAIN, SASL_LOGIN };
+
+enum sasl_step {
+	SASL_CONTINUE,  /* send the challenge and wait for the next line */
+	SASL_DONE,      /* credentials complete: authzid, user, password */
+	SASL_FAIL,      /* malformed: reason in the state */
+};
+
+struct sasl {
+	enum sasl_mech mech;
+	int step;
+	char authzid[SASL_FIELD_MAX];
+	char user[SASL_FIELD_MAX];
+	char password[SASL_FIELD_MAX];
+	char challenge[64];     /* base64 to send after "+ " */
+	const char *error;
+};
+
+/* Looks up a mechanism by name (case-insensitive). Returns 0 or -1. */
+int sasl_mech_lookup(const char *name, enum sasl_mech *mech_r);
+void sasl_begin(struct sasl *s, enum sasl_mech mech);
+/* Feeds one client response (base64, or NULL when there was no initial
+ * response). "*" is the client's cancel and yields SASL_FAIL with
+ * error "cancelled". */
+enum sasl_step sasl_step(struct sasl *s, const char *response);
+/* Zeroes the password and the rest. */
+void sasl_clear(struct sasl *s);
+
+/* base64 helpers (RFC 4648 section 4, no line breaks). decode returns the
+ * length, or -1 for bad input or an output over out_size. */
+long   base64_decode(const char *in, size_t in_len, unsigned char *out,
+		     size_t out_size);
+size_t base64_encode(const unsigned char *in, size_t in_len, char *out,
+		     size_t out_size);
+
+#endif

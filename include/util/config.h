@@ -1,0 +1,58 @@
+/* include/util/config.h — imapd.conf: `key = value` lines and `# comments`.
+ *
+ * Every key has a default, a check and a line of documentation in one
+ * table (src/util/config.c); unknown keys and bad values are errors that
+ * name the file and line. Values are kept as the admin wrote them (list
+ * values space-separated) and checked at load time, so that `imapd -t`
+ * finds every mistake before a reload does. imapd.conf(5) documents the
+ * same keys. */
+#ifndef SKUA_UTIL_CONFIG_H
+#define SKUA_UTIL_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_ERR_MAX 512
+
+enum plaintext_auth { PLAINTEXT_NEVER, PLAINTEXT_LOOPBACK, PLAINTEXT_ALWAYS };
+enum auth_backend { AUTH_BACKEND_PAM, AUTH_BACKEND_PASSWD_FILE };
+
+struct config {
+	char *listen;           /* plain listeners, STARTTLS offered */
+	char *listen_tls;       /* implicit TLS listeners */
+	char *tls_cert;         /* PEM: certificate and chain */
+	char *tls_key;          /* PEM: private key */
+	char *auth;             /* "pam" or "passwd-file PATH" */
+	char *pam_service;
+	char *plaintext_auth;   /* never | loopback | always */
+	char *local_networks;   /* what "loopback" means for plaintext_auth */
+	char *maildir;          /* "~/Maildir": ~ is the user's home */
+	char *pidfile;
+	char *syslog_facility;
+	long max_connections;
+	long max_connections_per_ip;
+	long login_timeout;     /* seconds to authenticate */
+	long idle_timeout;      /* seconds of inactivity once logged in */
+	long max_auth_failures; /* per connection, then BYE */
+
+	/* Derived when loaded: */
+	enum plaintext_auth plaintext;
+	enum auth_backend backend;
+	char *passwd_file;      /* with AUTH_BACKEND_PASSWD_FILE */
+	char *path;             /* the file read, NULL if none */
+};
+
+/* Sets every key to its default. */
+void config_init(struct config *c);
+/* Reads path over the current values. Returns 0, or -1 with err (size
+ * CONFIG_ERR_MAX) set to "FILE:LINE: what is wrong". */
+int  config_load(struct config *c, const char *path, char *err);
+/* Sets one key as the command line does. Returns 0 or -1 with err set. */
+int  config_set(struct config *c, const char *key, const char *value,
+		char *err);
+/* Writes `key = value` for each key that differs from its default. */
+void config_print_changed(const struct config *c, FILE *out);
+/* Writes every key with its documentation line, as a sample file. */
+void config_print_all(FILE *out);
+void config_free(struct config *c);
+
+#endif
