@@ -12,7 +12,7 @@ config.mk: config.mk.in configure.ac
 
 CFLAGS_ALL = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -DSYSCONFDIR=\"$(sysconfdir)\" -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 LIBS_ALL = $(OPENSSL_LIBS) $(ZLIB_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
 
 B = build

@@ -15,11 +15,16 @@
 
 /* 1 when the process can change to another user (it is root). */
 int privdrop_possible(void);
-/* Checks whether this process may serve user: always when root, else only
- * the user with its own uid. Returns 0, or -1 with *err_r set to a message
- * fit for the client. */
+/* Checks whether this process may serve user: never root (uid 0), else
+ * anyone when root, else only the user with its own uid. Returns 0, or -1
+ * with *err_r set to a message fit for the client: "logging in as root is
+ * not allowed", or "this server runs as uid N and can serve only that
+ * user". */
 int privdrop_allowed(const struct auth_user *user, const char **err_r);
-/* Drops to the user and changes to its home. Any failure is fatal: a
+/* Drops to the user (groups from getgrouplist, then setresgid and
+ * setresuid; when not root it only verifies the uid), verifies the drop,
+ * sets umask 077, changes to the home and sets HOME, USER and LOGNAME.
+ * Any failure is fatal, including uid 0 and a home it cannot enter: a
  * process left half-dropped must not serve anyone. */
 void privdrop_become(const struct auth_user *user);
 

@@ -33,15 +33,26 @@ struct sasl {
 /* Looks up a mechanism by name (case-insensitive). Returns 0 or -1. */
 int sasl_mech_lookup(const char *name, enum sasl_mech *mech_r);
 void sasl_begin(struct sasl *s, enum sasl_mech mech);
-/* Feeds one client response (base64, or NULL when there was no initial
- * response). "*" is the client's cancel and yields SASL_FAIL with
- * error "cancelled". */
+/* Feeds one client response: the first call gets the initial response
+ * (base64, "=" for an empty one, NULL when there was none), later calls
+ * one line each. SASL_CONTINUE: send "+ " and s->challenge (PLAIN's is
+ * empty). SASL_DONE: authzid (may be empty), user and password are set.
+ * SASL_FAIL: s->error is "cancelled" (the client's "*"), "invalid base64",
+ * "response too long", "malformed PLAIN response" (not exactly two NULs,
+ * empty authcid or passwd, a field of SASL_FIELD_MAX bytes or more),
+ * "malformed LOGIN response" (empty user, NUL in a field, field too long)
+ * or "unexpected response" (after the end, or NULL after the start); the
+ * credentials are wiped and every later step fails too. */
 enum sasl_step sasl_step(struct sasl *s, const char *response);
 /* Zeroes the password and the rest. */
 void sasl_clear(struct sasl *s);
 
-/* base64 helpers (RFC 4648 section 4, no line breaks). decode returns the
- * length, or -1 for bad input or an output over out_size. */
+/* base64 helpers (RFC 4648 section 4, no line breaks). decode is strict:
+ * padding required, no whitespace, no characters outside the alphabet,
+ * zero bits after the data. It returns the length (the output is not
+ * NUL-terminated), or -1 for bad input or an output over out_size.
+ * encode writes a NUL-terminated string and returns its length; like
+ * snprintf, a return >= out_size means it did not fit and out holds "". */
 long   base64_decode(const char *in, size_t in_len, unsigned char *out,
 		     size_t out_size);
 size_t base64_encode(const unsigned char *in, size_t in_len, char *out,

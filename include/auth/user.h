@@ -14,8 +14,10 @@ struct auth_user {
 	char home[4096];
 };
 
-/* Fills *user from the system user database (getpwnam, so nss_wrapper in
- * tests). Returns 0, or -1 when there is no such user. */
+/* Fills *user from the system user database (getpwnam_r, so nss_wrapper in
+ * tests), with the name as the database spells it. Returns 0, or -1 when
+ * there is no such user or its entry is unusable: a name or home that does
+ * not fit, or a home that is empty or not absolute. */
 int auth_user_lookup(const char *name, struct auth_user *user);
 
 #endif

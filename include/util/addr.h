@@ -20,19 +20,25 @@ struct net_range {
 };
 
 /* Parses "host:port" or "[v6]:port" ("*" means every IPv4 address) with a
- * numeric host. Returns 0, or -1 with *err_r set. */
+ * numeric host and a decimal port 0..65535, nothing around them. Returns
+ * 0 with *len_r the size of the sockaddr, or -1 with *err_r set to a
+ * static string that does not repeat s. */
 int addr_parse_listen(const char *s, struct sockaddr_storage *ss,
 		      socklen_t *len_r, const char **err_r);
-/* Parses "addr/prefix" or a bare address. Returns 0 or -1 with *err_r. */
+/* Parses "addr/prefix" or a bare address (a /32 or /128). Host bits past
+ * the prefix are allowed and ignored. Returns 0 or -1 with *err_r set to
+ * a static string. */
 int addr_parse_range(const char *s, struct net_range *r, const char **err_r);
 /* Checks a space-separated list of ranges. Returns 0 or -1 with *err_r
  * naming the bad one (in a static buffer). */
 int addr_check_ranges(const char *list, const char **err_r);
-/* 1 when sa lies in one of the space-separated ranges of list. */
+/* 1 when sa lies in one of the space-separated ranges of list; ranges
+ * that do not parse are skipped, other families never match. */
 int addr_in_ranges(const struct sockaddr *sa, const char *list);
-/* Writes the numeric address (no port) of sa into out. */
+/* Writes the numeric address (no port) of sa into out, an IPv4-mapped
+ * one as plain IPv4, "unknown" for a family other than IPv4 and IPv6. */
 void addr_ntop(const struct sockaddr *sa, char *out, size_t out_size);
-/* Writes "host:port" or "[host]:port". */
+/* Writes "host:port" or "[host]:port", truncated to fit out_size. */
 void addr_ntop_port(const struct sockaddr *sa, char *out, size_t out_size);
 /* 1 when the two addresses are the same host (ports ignored; IPv4-mapped
  * IPv6 equals its IPv4 form). */

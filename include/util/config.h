@@ -17,6 +17,8 @@ enum plaintext_auth { PLAINTEXT_NEVER, PLAINTEXT_LOOPBACK, PLAINTEXT_ALWAYS };
 enum auth_backend { AUTH_BACKEND_PAM, AUTH_BACKEND_PASSWD_FILE };
 
 struct config {
+	/* List values (listen, listen_tls, local_networks) hold words
+	 * separated by single spaces, and may be empty. */
 	char *listen;           /* plain listeners, STARTTLS offered */
 	char *listen_tls;       /* implicit TLS listeners */
 	char *tls_cert;         /* PEM: certificate and chain */
@@ -33,6 +35,7 @@ struct config {
 	long login_timeout;     /* seconds to authenticate */
 	long idle_timeout;      /* seconds of inactivity once logged in */
 	long max_auth_failures; /* per connection, then BYE */
+	long auth_failure_delay; /* ms before a NO; doubles per failure */
 
 	/* Derived when loaded: */
 	enum plaintext_auth plaintext;
@@ -41,18 +44,29 @@ struct config {
 	char *path;             /* the file read, NULL if none */
 };
 
-/* Sets every key to its default. */
+/* Sets every key to its default; the strings are the struct's own. */
 void config_init(struct config *c);
-/* Reads path over the current values. Returns 0, or -1 with err (size
- * CONFIG_ERR_MAX) set to "FILE:LINE: what is wrong". */
+/* Reads path over the current values (keys the file does not name keep
+ * theirs) and sets c->path. Returns 0, or -1 with err (size
+ * CONFIG_ERR_MAX) set and c unchanged, so a failed reload keeps the old
+ * settings. Messages:
+ *   FILE: cannot open: <strerror>
+ *   FILE:LINE: unknown key 'KEY'
+ *   FILE:LINE: expected 'key = value'
+ *   FILE:LINE: KEY: <why> (want <what a good value looks like>)
+ *   FILE:LINE: line longer than 4096 bytes */
 int  config_load(struct config *c, const char *path, char *err);
-/* Sets one key as the command line does. Returns 0 or -1 with err set. */
+/* Sets one key as the command line does, with the same checks. Returns 0,
+ * or -1 with err set as above without "FILE:LINE: " and c unchanged. */
 int  config_set(struct config *c, const char *key, const char *value,
 		char *err);
-/* Writes `key = value` for each key that differs from its default. */
+/* Writes `key = value` for each key that differs from its default, in
+ * table order; the output is itself a valid imapd.conf. */
 void config_print_changed(const struct config *c, FILE *out);
-/* Writes every key with its documentation line, as a sample file. */
+/* Writes every key with its documentation and its default, commented
+ * out, as a sample file. */
 void config_print_all(FILE *out);
+/* Frees the strings and zeroes c; freeing twice is harmless. */
 void config_free(struct config *c);
 
 #endif

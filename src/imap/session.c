@@ -1,0 +1,329 @@
+/* src/imap/session.c — the life of one connection.
+ *
+ * Read what the client sent, feed it to the parser, run each complete
+ * command through the table, flush, repeat. The parser never blocks, so
+ * the only wait is here, and it always has a deadline: login_timeout from
+ * the greeting until authentication (RFC 3501 5.4 allows the autologout;
+ * a pre-auth process is root, so it must not linger), idle_timeout after.
+ *
+ * Output is flushed before every wait, never in the middle of a command's
+ * response, so a pipelining client gets its answers in few packets. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imap/capability.h"
+#include "imap/command.h"
+#include "imap/response.h"
+#include "imap/session.h"
+#include "util/log.h"
+
+/* Limits before login are tiny: everything a client may say then is a
+ * user name, a password or an ID, and the process is still root. */
+static const struct parser_limits limits_preauth = {
+	.max_line = 8192,
+	.max_literal = 8192,
+	.max_skip = 65536,
+	.max_args = 64,
+	.max_depth = 4,
+	.literal_plus = 1,
+};
+
+static const struct parser_limits limits_authed = {
+	.max_line = 65536,
+	.max_literal = 1024 * 1024,
+	.max_skip = 1024 * 1024,
+	.max_args = 10000,
+	.max_depth = 32,
+	.literal_plus = 1,
+};
+
+/* A client that keeps sending nonsense is not an IMAP client. */
+#define MAX_BAD_IN_ROW 20
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+session_apply_limits(struct session *s)
+{
+	parser_set_limits(s->parser, s->state == ST_NOT_AUTH ?
+			  &limits_preauth : &limits_authed);
+}
+
+/* "~/Maildir" and "~" are relative to the home; anything else is taken
+ * as it is. */
+static char *
+resolve_maildir(const char *setting, const char *home)
+{
+	char *path;
+
+	if (setting[0] == '~' && (setting[1] == '/' || setting[1] == '\0')) {
+		size_t n = strlen(home) + strlen(setting);
+		path = malloc(n);
+		if (path == NULL)
+			fatal("out of memory");
+		snprintf(path, n, "%s%s", home, setting + 1);
+		return path;
+	}
+	path = strdup(setting);
+	if (path == NULL)
+		fatal("out of memory");
+	return path;
+}
+
+void
+session_logged_in(struct session *s, const struct auth_user *u)
+{
+	char context[AUTH_NAME_MAX + 8];
+
+	s->user = *u;
+	s->state = ST_AUTH;
+	free(s->maildir);
+	s->maildir = resolve_maildir(s->config->maildir, u->home);
+	session_apply_limits(s);
+	snprintf(context, sizeof(context), "user=%s", u->name);
+	log_set_context(context);
+}
+
+int
+session_plaintext_ok(struct session *s)
+{
+	if (stream_security(s->stream) != NULL)
+		return 1;
+	switch (s->config->plaintext) {
+	case PLAINTEXT_ALWAYS:
+		return 1;
+	case PLAINTEXT_LOOPBACK:
+		return s->peer_local;
+	default:
+		return 0;
+	}
+}
+
+void
+session_discard_input(struct session *s)
+{
+	s->in_pos = s->in_len = 0;
+	parser_reset(s->parser);
+}
+
+/* Milliseconds the next read may wait. */
+static int
+read_timeout(const struct session *s)
+{
+	long long left;
+
+	if (s->state != ST_NOT_AUTH)
+		return (int)(s->config->idle_timeout * 1000);
+	left = s->login_deadline - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Fills the input buffer. Returns 0, or -1 when the session must end
+ * (s->closing set, any last words written). */
+static int
+fill_input(struct session *s)
+{
+	ssize_t n;
+
+	if (stream_flush(s->stream) < 0) {
+		s->closing = 1;
+		return -1;
+	}
+	n = stream_read(s->stream, s->in, sizeof(s->in), read_timeout(s));
+	if (n > 0) {
+		s->in_pos = 0;
+		s->in_len = (size_t)n;
+		return 0;
+	}
+	s->closing = 1;
+	if (n == STREAM_TIMEOUT) {
+		if (s->state == ST_NOT_AUTH) {
+			resp_untagged(s->stream, "BYE Login timed out");
+			log_info("disconnect: login timed out rip=%s", s->peer_ip);
+		} else {
+			resp_untagged(s->stream,
+				      "BYE Autologout; idle for too long");
+			log_info("disconnect: idle timeout user=%s rip=%s",
+				 s->user.name, s->peer_ip);
+		}
+	} else if (n == STREAM_ERROR) {
+		log_info("disconnect: %s rip=%s", s->stream->error, s->peer_ip);
+	}
+	return -1;
+}
+
+/* Feeds buffered input. */
+static enum parse_result
+feed(struct session *s)
+{
+	size_t used = 0;
+	enum parse_result r;
+
+	r = parser_feed(s->parser, s->in + s->in_pos, s->in_len - s->in_pos,
+			&used);
+	s->in_pos += used;
+	return r;
+}
+
+const char *
+session_read_line(struct session *s, size_t *len_r)
+{
+	enum parse_result r;
+
+	parser_expect_line(s->parser);
+	for (;;) {
+		if (s->in_pos == s->in_len && fill_input(s) < 0)
+			return NULL;
+		r = feed(s);
+		if (r == PARSE_LINE)
+			return parser_line(s->parser, len_r);
+		if (r == PARSE_ERROR) {
+			resp_untagged(s->stream, "BYE %s", parser_error(s->parser));
+			s->closing = 1;
+			return NULL;
+		}
+	}
+}
+
+static void
+dispatch(struct session *s, const struct command *cmd)
+{
+	const struct command_def *def = command_lookup(cmd->name);
+
+	s->commands++;
+	if (def == NULL) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "Unknown command %.64s",
+			    cmd->name);
+		s->bad_in_row++;
+		return;
+	}
+	if (!(def->states & s->state)) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s %s", cmd->name,
+			    def->states == ST_NOT_AUTH ?
+			    "is only allowed before login" :
+			    s->state == ST_NOT_AUTH ?
+			    "is not allowed before login; log in first" :
+			    "needs a selected mailbox; SELECT one first");
+		s->bad_in_row++;
+		return;
+	}
+	s->bad_in_row = 0;
+	def->fn(s, cmd);
+}
+
+static void
+syntax_error(struct session *s)
+{
+	resp_tagged(s->stream, parser_error_tag(s->parser), "BAD", "%s",
+		    parser_error(s->parser));
+	if (parser_error_fatal(s->parser)) {
+		resp_untagged(s->stream, "BYE %s; closing the connection",
+			      parser_error(s->parser));
+		s->closing = 1;
+	}
+	s->bad_in_row++;
+}
+
+static void
+serve(struct session *s)
+{
+	while (!s->closing) {
+		if (s->in_pos == s->in_len && fill_input(s) < 0)
+			break;
+		switch (feed(s)) {
+		case PARSE_NEED_MORE:
+			break;
+		case PARSE_LITERAL_WAIT:
+			resp_continue(s->stream, "Ready for literal data");
+			break;
+		case PARSE_COMMAND:
+			dispatch(s, parser_command(s->parser));
+			arena_reset(s->arena);
+			break;
+		case PARSE_LINE:        /* only asked for by handlers */
+		case PARSE_ERROR:
+			syntax_error(s);
+			break;
+		}
+		if (s->bad_in_row >= MAX_BAD_IN_ROW && !s->closing) {
+			resp_untagged(s->stream, "BYE Too many invalid commands");
+			s->closing = 1;
+		}
+	}
+	stream_flush(s->stream);
+}
+
+static void
+classify_peer(struct session *s, const struct sockaddr *peer)
+{
+	if (peer == NULL) {
+		snprintf(s->peer_ip, sizeof(s->peer_ip), "unknown");
+		return;
+	}
+	if (peer->sa_family == AF_UNIX) {
+		snprintf(s->peer_ip, sizeof(s->peer_ip), "local");
+		s->peer_local = 1;
+		return;
+	}
+	addr_ntop(peer, s->peer_ip, sizeof(s->peer_ip));
+	s->peer_local = addr_in_ranges(peer, s->config->local_networks);
+}
+
+static void
+greet(struct session *s, const struct auth_user *preauth)
+{
+	if (preauth != NULL) {
+		resp_untagged(s->stream, "PREAUTH [CAPABILITY %s] skua ready, "
+			      "logged in as %s", capability_list(s),
+			      preauth->name);
+	} else {
+		resp_untagged(s->stream, "OK [CAPABILITY %s] skua ready.",
+			      capability_list(s));
+	}
+	arena_reset(s->arena);
+}
+
+int
+session_run(const struct session_params *p)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		fatal("out of memory");
+	s->config = p->config;
+	s->stream = p->stream;
+	s->arena = arena_new(16384);
+	s->state = ST_NOT_AUTH;
+	s->parser = parser_new(&limits_preauth);
+	s->login_deadline = now_ms() + s->config->login_timeout * 1000;
+	classify_peer(s, p->peer);
+	if (p->preauth != NULL)
+		session_logged_in(s, p->preauth);
+
+	greet(s, p->preauth);
+	serve(s);
+
+	if (s->state != ST_NOT_AUTH)
+		log_info("logout: user=%s rip=%s in=%llu out=%llu commands=%lu",
+			 s->user.name, s->peer_ip,
+			 (unsigned long long)s->stream->bytes_in,
+			 (unsigned long long)s->stream->bytes_out, s->commands);
+	stream_free(&s->stream);
+	parser_free(&s->parser);
+	arena_free(&s->arena);
+	free(s->maildir);
+	free(s);
+	return 0;
+}

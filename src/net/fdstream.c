@@ -1,0 +1,287 @@
+/* src/net/fdstream.c — stream over file descriptors, in the clear or TLS.
+ *
+ * Non-blocking descriptors and poll() with deadlines everywhere: a read
+ * waits at most what the session allows, a write or a handshake at most
+ * FDSTREAM_IO_TIMEOUT. With TLS, OpenSSL may need to write while we read
+ * and the other way round (SSL_ERROR_WANT_*), so each wait polls for what
+ * OpenSSL asked for, not for what the caller is doing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "net/fdstream.h"
+#include "util/log.h"
+
+struct fdstream {
+	int in_fd;
+	int out_fd;
+	SSL_CTX *tls_ctx;       /* offered for STARTTLS, or NULL */
+	SSL *ssl;               /* once TLS runs */
+	char security[128];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events or the deadline (-1: none) passes.
+ * Returns 1 ready, 0 timeout, -1 error. */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int timeout, n;
+
+	for (;;) {
+		timeout = -1;
+		if (deadline >= 0) {
+			long long left = deadline - now_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
+		n = poll(&pfd, 1, timeout);
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static long long
+deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+static void
+ssl_fail(struct stream *s, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char reason[160] = "connection closed";
+
+	if (e != 0)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	else if (errno != 0)
+		snprintf(reason, sizeof(reason), "%s", strerror(errno));
+	ERR_clear_error();
+	stream_set_error(s, "%s: %s", what, reason);
+}
+
+/* Handles an SSL_ERROR_WANT_* by waiting. Returns 1 to retry, 0 on
+ * timeout, -1 on a real error or end of stream. */
+static int
+ssl_wait(struct fdstream *f, int ret, long long deadline)
+{
+	switch (SSL_get_error(f->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		return wait_fd(f->in_fd, POLLIN, deadline);
+	case SSL_ERROR_WANT_WRITE:
+		return wait_fd(f->out_fd, POLLOUT, deadline);
+	default:
+		return -1;
+	}
+}
+
+static ssize_t
+fd_read(struct stream *s, void *buf, size_t len, int timeout_ms)
+{
+	struct fdstream *f = s->ctx;
+	long long deadline = deadline_after(timeout_ms);
+	ssize_t n;
+	int w;
+
+	for (;;) {
+		if (f->ssl != NULL) {
+			int r = SSL_read(f->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+			if (r > 0)
+				return r;
+			if (SSL_get_error(f->ssl, r) == SSL_ERROR_ZERO_RETURN)
+				return STREAM_EOF;
+			errno = 0;
+			w = ssl_wait(f, r, deadline);
+			if (w < 0) {
+				if (ERR_peek_error() == 0 && errno == 0)
+					return STREAM_EOF;
+				ssl_fail(s, "TLS read");
+				return STREAM_ERROR;
+			}
+		} else {
+			n = read(f->in_fd, buf, len);
+			if (n >= 0)
+				return n;
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				stream_set_error(s, "read: %s", strerror(errno));
+				return STREAM_ERROR;
+			}
+			w = wait_fd(f->in_fd, POLLIN, deadline);
+		}
+		if (w == 0)
+			return STREAM_TIMEOUT;
+		if (w < 0) {
+			stream_set_error(s, "poll: %s", strerror(errno));
+			return STREAM_ERROR;
+		}
+	}
+}
+
+static int
+fd_write(struct stream *s, const void *data, size_t len)
+{
+	struct fdstream *f = s->ctx;
+	const unsigned char *p = data;
+	long long deadline = deadline_after(FDSTREAM_IO_TIMEOUT * 1000);
+	ssize_t n;
+	int w;
+
+	while (len > 0) {
+		if (f->ssl != NULL) {
+			int r = SSL_write(f->ssl, p, len > INT32_MAX ? INT32_MAX : (int)len);
+			if (r > 0) {
+				p += r;
+				len -= (size_t)r;
+				continue;
+			}
+			w = ssl_wait(f, r, deadline);
+		} else {
+			n = write(f->out_fd, p, len);
+			if (n >= 0) {
+				p += n;
+				len -= (size_t)n;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				stream_set_error(s, "write: %s", strerror(errno));
+				return STREAM_ERROR;
+			}
+			w = wait_fd(f->out_fd, POLLOUT, deadline);
+		}
+		if (w <= 0) {
+			if (f->ssl != NULL && w < 0)
+				ssl_fail(s, "TLS write");
+			else
+				stream_set_error(s, "write: %s", w == 0 ?
+						 "timed out" : strerror(errno));
+			return STREAM_ERROR;
+		}
+	}
+	return 0;
+}
+
+static int
+fd_start_tls(struct stream *s)
+{
+	struct fdstream *f = s->ctx;
+	long long deadline = deadline_after(FDSTREAM_IO_TIMEOUT * 1000);
+	int r, w;
+
+	if (f->tls_ctx == NULL || f->ssl != NULL) {
+		stream_set_error(s, "TLS not available");
+		return -1;
+	}
+	f->ssl = SSL_new(f->tls_ctx);
+	if (f->ssl == NULL || SSL_set_rfd(f->ssl, f->in_fd) != 1 ||
+	    SSL_set_wfd(f->ssl, f->out_fd) != 1) {
+		ssl_fail(s, "TLS setup");
+		return -1;
+	}
+	while ((r = SSL_accept(f->ssl)) != 1) {
+		errno = 0;
+		w = ssl_wait(f, r, deadline);
+		if (w <= 0) {
+			if (w == 0)
+				stream_set_error(s, "TLS handshake timed out");
+			else
+				ssl_fail(s, "TLS handshake failed");
+			return -1;
+		}
+	}
+	snprintf(f->security, sizeof(f->security), "%s %s",
+		 SSL_get_version(f->ssl), SSL_get_cipher_name(f->ssl));
+	return 0;
+}
+
+static const char *
+fd_security(struct stream *s)
+{
+	struct fdstream *f = s->ctx;
+
+	return f->ssl != NULL && f->security[0] ? f->security : NULL;
+}
+
+static void
+fd_destroy(struct stream *s)
+{
+	struct fdstream *f = s->ctx;
+
+	if (f->ssl != NULL) {
+		/* A polite close_notify, but never wait for the answer. */
+		SSL_set_quiet_shutdown(f->ssl, 0);
+		SSL_shutdown(f->ssl);
+		SSL_free(f->ssl);
+	}
+	if (f->tls_ctx != NULL)
+		SSL_CTX_free(f->tls_ctx);
+	close(f->in_fd);
+	if (f->out_fd != f->in_fd)
+		close(f->out_fd);
+	free(f);
+}
+
+static const struct stream_ops fd_ops = {
+	.read = fd_read,
+	.write = fd_write,
+	.start_tls = fd_start_tls,
+	.security = fd_security,
+	.destroy = fd_destroy,
+};
+
+static const struct stream_ops fd_ops_plain = {
+	.read = fd_read,
+	.write = fd_write,
+	.start_tls = NULL,
+	.security = fd_security,
+	.destroy = fd_destroy,
+};
+
+static void
+set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+struct stream *
+fdstream_new(int in_fd, int out_fd, SSL_CTX *tls)
+{
+	struct fdstream *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		fatal("out of memory");
+	f->in_fd = in_fd;
+	f->out_fd = out_fd;
+	if (tls != NULL && SSL_CTX_up_ref(tls) == 1)
+		f->tls_ctx = tls;
+	set_nonblock(in_fd);
+	set_nonblock(out_fd);
+	return stream_new(f->tls_ctx ? &fd_ops : &fd_ops_plain, f);
+}

@@ -1,0 +1,332 @@
+"""tests/session/harness.py — what every session test needs: a private
+world (users, PAM, certificates, homes) in a temporary directory, real
+imapd/rimapd processes on free loopback ports, and an IMAP client that
+reads the server's lines exactly.
+
+Users come from nss_wrapper, PAM from pam_wrapper with pam_matrix. As
+root the server really drops to the test users' uids; as an ordinary user
+uid_wrapper lets the same privilege-drop code run. Nothing here touches
+the real /etc/passwd, real users, or ports below 1024.
+"""
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+for cand in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+             "/usr/lib64", "/usr/lib"):
+    if os.path.exists(os.path.join(cand, "libnss_wrapper.so")):
+        LIBDIR = cand
+        break
+PAM_MATRIX = os.path.join(LIBDIR, "pam_wrapper", "pam_matrix.so")
+
+IS_ROOT = os.geteuid() == 0
+TIMEOUT = 10.0
+
+USERS = {
+    # name: (uid, password)
+    "alice": (10001, "alice-secret"),
+    "bob": (10002, "bob-secret"),
+}
+GROUPS = {"mailtest": 10001, "bobgrp": 10002, "extra": 10010}
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+class World:
+    """The temporary directory with users, homes, PAM and TLS files."""
+
+    def __init__(self, build):
+        self.build = os.path.abspath(build)
+        self.dir = tempfile.mkdtemp(prefix="skua-session-")
+        # Homes must be reachable by the test users after the drop.
+        os.chmod(self.dir, 0o755)
+        self.imapd = os.path.join(self.build, "imapd")
+        self.rimapd = os.path.join(self.build, "rimapd")
+        self.runner_uid = os.getuid()
+        self._users()
+        self._pam()
+        self._tls()
+        self._passwd_file()
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def _users(self):
+        os.makedirs(self.path("home"))
+        os.chmod(self.path("home"), 0o755)
+        lines = []
+        for name, (uid, _) in USERS.items():
+            home = self.path("home", name)
+            os.makedirs(os.path.join(home, "Maildir", "cur"))
+            os.makedirs(os.path.join(home, "Maildir", "new"))
+            os.makedirs(os.path.join(home, "Maildir", "tmp"))
+            if IS_ROOT:
+                for root, dirs, files in os.walk(home):
+                    os.chown(root, uid, uid)
+                os.chmod(home, 0o700)
+            lines.append(f"{name}:x:{uid}:{uid}:{name}:{home}:/bin/sh")
+        # The person running the tests, so rimapd can find itself.
+        if not IS_ROOT:
+            home = self.path("home", "runner")
+            os.makedirs(home)
+            lines.append(f"runner:x:{self.runner_uid}:{os.getgid()}:runner:"
+                         f"{home}:/bin/sh")
+        lines.append("root:x:0:0:root:/root:/bin/sh")
+        with open(self.path("passwd"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        with open(self.path("group"), "w") as f:
+            f.write("root:x:0:\n")
+            f.write("mailtest:x:10001:alice\n")
+            f.write("bobgrp:x:10002:\n")
+            f.write("extra:x:10010:alice\n")
+            if not IS_ROOT:
+                f.write(f"runnergrp:x:{os.getgid()}:\n")
+
+    def _pam(self):
+        os.makedirs(self.path("pam.d"))
+        with open(self.path("passdb"), "w") as f:
+            for name, (_, pw) in USERS.items():
+                f.write(f"{name}:{pw}:imap\n")
+        with open(self.path("pam.d", "imap"), "w") as f:
+            f.write(f"auth required {PAM_MATRIX} passdb={self.path('passdb')}\n")
+            f.write(f"account required {PAM_MATRIX} passdb={self.path('passdb')}\n")
+
+    def _tls(self):
+        self.cert = self.path("cert.pem")
+        self.key = self.path("key.pem")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-keyout", self.key, "-out", self.cert, "-days", "2",
+             "-subj", "/CN=localhost"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _passwd_file(self):
+        """Virtual users for auth = passwd-file: one {PLAIN}, one
+        SHA-512 crypt, both mapped to alice's and bob's uids."""
+        h = subprocess.run(["openssl", "passwd", "-6", "bob-secret"],
+                           check=True, capture_output=True, text=True)
+        lines = [
+            f"alice:{{PLAIN}}alice-secret:10001:10001::{self.path('home', 'alice')}::",
+            f"bob:{{SHA512-CRYPT}}{h.stdout.strip()}:10002:10002::{self.path('home', 'bob')}::",
+        ]
+        with open(self.path("users"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def env(self):
+        env = dict(os.environ)
+        preload = [os.path.join(LIBDIR, "libpam_wrapper.so"),
+                   os.path.join(LIBDIR, "libnss_wrapper.so")]
+        if not IS_ROOT:
+            preload.append(os.path.join(LIBDIR, "libuid_wrapper.so"))
+            env["UID_WRAPPER"] = "1"
+            env["UID_WRAPPER_ROOT"] = "1"
+        if env.get("LD_PRELOAD"):
+            preload.insert(0, env["LD_PRELOAD"])
+        env["LD_PRELOAD"] = " ".join(preload)
+        env["PAM_WRAPPER"] = "1"
+        env["PAM_WRAPPER_SERVICE_DIR"] = self.path("pam.d")
+        env["NSS_WRAPPER_PASSWD"] = self.path("passwd")
+        env["NSS_WRAPPER_GROUP"] = self.path("group")
+        return env
+
+    def config(self, name="imapd.conf", **overrides):
+        """Writes a configuration file and returns its path."""
+        keys = {
+            "listen": "127.0.0.1:0",
+            "listen_tls": "127.0.0.1:0",
+            "tls_cert": self.cert,
+            "tls_key": self.key,
+            "auth": "pam",
+            "pam_service": "imap",
+            "plaintext_auth": "loopback",
+            "pidfile": self.path(name + ".pid"),
+            "auth_failure_delay": "50",
+        }
+        keys.update({k: str(v) for k, v in overrides.items()})
+        path = self.path(name)
+        with open(path, "w") as f:
+            f.write("# written by tests/session/harness.py\n")
+            for k, v in keys.items():
+                f.write(f"{k} = {v}\n")
+        return path
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Server:
+    """A standalone imapd in the foreground on free loopback ports."""
+
+    def __init__(self, world, **config):
+        self.world = world
+        self.conf = world.config(**config)
+        self.log = []
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            [world.imapd, "-F", "-c", self.conf], env=world.env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read_log, daemon=True).start()
+        self.port = self.tls_port = None
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline and self.proc.poll() is None:
+            with self.lock:
+                for line in self.log:
+                    m = re.search(r"listening on 127\.0\.0\.1:(\d+)( \(tls\))?",
+                                  line)
+                    if m and m.group(2):
+                        self.tls_port = int(m.group(1))
+                    elif m:
+                        self.port = int(m.group(1))
+            want_tls = config.get("listen_tls", "x") != ""
+            want_plain = config.get("listen", "x") != ""
+            if (self.port or not want_plain) and (self.tls_port or not want_tls):
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise TestFailure("imapd did not start: " + " | ".join(self.log))
+
+    def _read_log(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.log.append(line.rstrip("\n"))
+
+    def log_text(self):
+        with self.lock:
+            return "\n".join(self.log)
+
+    def wait_log(self, pattern, timeout=TIMEOUT):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.log_text()):
+                return
+            time.sleep(0.02)
+        raise TestFailure(f"log never showed {pattern!r}; log:\n{self.log_text()}")
+
+    def children(self):
+        """Pids of the connection processes."""
+        kids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == self.proc.pid:
+                kids.append(int(entry))
+        return kids
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Client:
+    """An IMAP client that sees every byte: lines are returned with the
+    CRLF stripped, and a missing CRLF is a failure."""
+
+    def __init__(self, port=None, tls=False, sock=None, source=None):
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.settimeout(TIMEOUT)
+            if source:
+                sock.bind((source, 0))
+            sock.connect(("127.0.0.1", port))
+        self.sock = sock
+        self.sock.settimeout(TIMEOUT)
+        self.buf = b""
+        if tls:
+            self.starttls_handshake()
+
+    def starttls_handshake(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise TestFailure(f"connection closed; unread {self.buf!r}")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def expect(self, pattern):
+        """Reads one line and matches it against a regex (whole line)."""
+        got = self.line()
+        if not re.fullmatch(pattern, got):
+            raise TestFailure(f"got {got!r}, want /{pattern}/")
+        return got
+
+    def cmd(self, tag, text, status="OK"):
+        """Sends a command and reads to its tagged reply, which must have
+        the given status. Returns (untagged lines, tagged line)."""
+        self.send(f"{tag} {text}\r\n")
+        untagged = []
+        while True:
+            got = self.line()
+            if got.startswith(tag + " "):
+                check(got.startswith(f"{tag} {status}"),
+                      f"{text!r}: got {got!r}, want {tag} {status}")
+                return untagged, got
+            untagged.append(got)
+
+    def closed(self, timeout=TIMEOUT):
+        """True when the server closes the connection (after any lines)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (socket.timeout, ssl.SSLError, ConnectionResetError):
+            return False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def proc_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.split()
+    return fields

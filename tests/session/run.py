@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""tests/session/run.py — runs the session tests: transcripts (*.t) and
+Python tests (test_*.py, functions named test_*), each against real
+imapd/rimapd processes over real sockets.
+
+    run.py --build build [NAME-SUBSTRING ...]
+
+Ends with one line: "session: N passed, N failed".
+"""
+import argparse
+import glob
+import importlib.util
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+
+
+def run_transcript(world, path):
+    """A transcript reads like the RFC's examples:
+
+        # comment
+        % config KEY=VALUE ...     server configuration for this file
+        % connect plain|tls        (re)connect to the server
+        % starttls                 TLS handshake on the current connection
+        % closed                   the server must close the connection
+        C: a1 NOOP                 a line the client sends (CRLF added)
+        S: a1 OK NOOP completed.   a line the server must send, exactly
+        S~ a1 OK .*                the same, as a regular expression
+    """
+    server = client = None
+    config = {}
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for n, line in enumerate(lines, 1):
+            where = f"{os.path.basename(path)}:{n}"
+            if not line.strip() or line.startswith("#"):
+                continue
+            if line.startswith("% config "):
+                for kv in line[len("% config "):].split(";"):
+                    k, _, v = kv.partition("=")
+                    config[k.strip()] = v.strip()
+            elif line.startswith("% connect "):
+                if server is None:
+                    server = harness.Server(world, **config)
+                if client:
+                    client.close()
+                tls = line.split()[2] == "tls"
+                client = harness.Client(
+                    server.tls_port if tls else server.port, tls=tls)
+            elif line == "% starttls":
+                client.starttls_handshake()
+            elif line == "% closed":
+                harness.check(client.closed(), f"{where}: connection still open")
+            elif line.startswith("C: "):
+                client.send(line[3:] + "\r\n")
+            elif line.startswith("S: "):
+                got = client.line()
+                harness.check(got == line[3:],
+                              f"{where}: got {got!r}, want {line[3:]!r}")
+            elif line.startswith("S~ "):
+                import re
+                got = client.line()
+                harness.check(re.fullmatch(line[3:], got),
+                              f"{where}: got {got!r}, want /{line[3:]}/")
+            else:
+                raise harness.TestFailure(f"{where}: cannot read {line!r}")
+    finally:
+        if client:
+            client.close()
+        if server:
+            server.stop()
+
+
+def collect(selected):
+    tests = []
+    for path in sorted(glob.glob(os.path.join(HERE, "*.t"))):
+        name = os.path.basename(path)
+        tests.append((name, lambda w, p=path: run_transcript(w, p)))
+    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+        modname = os.path.basename(path)[:-3]
+        spec = importlib.util.spec_from_file_location(modname, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for attr in sorted(dir(mod)):
+            if attr.startswith("test_") and callable(getattr(mod, attr)):
+                tests.append((f"{modname}.{attr}", getattr(mod, attr)))
+    if selected:
+        tests = [t for t in tests if any(s in t[0] for s in selected)]
+    return tests
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("select", nargs="*")
+    args = ap.parse_args()
+    world = harness.World(args.build)
+    passed = failed = 0
+    try:
+        for name, fn in collect(args.select):
+            start = time.time()
+            try:
+                fn(world)
+                passed += 1
+                print(f"ok   {name} ({time.time() - start:.1f}s)", flush=True)
+            except harness.TestFailure as e:
+                failed += 1
+                print(f"FAIL {name}: {e}", flush=True)
+            except Exception:
+                failed += 1
+                print(f"FAIL {name}: exception", flush=True)
+                traceback.print_exc()
+    finally:
+        if os.environ.get("SKUA_KEEP_TMP"):
+            print(f"kept {world.dir}")
+        else:
+            world.cleanup()
+    print(f"session: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
