@@ -6,13 +6,18 @@
 
 include config.mk
 
+# `make install PREFIX=/usr` as well as configure's --prefix.
+ifdef PREFIX
+prefix = $(PREFIX)
+endif
+
 # Regenerates config.mk (make then restarts with it) on a fresh clone.
 config.mk: config.mk.in configure.ac
 	sh scripts/bootstrap.sh
 
 CFLAGS_ALL = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -DSYSCONFDIR=\"$(sysconfdir)\" -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -I$(B) -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
 LIBS_ALL = $(OPENSSL_LIBS) $(ZLIB_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
 
 B = build
@@ -34,6 +39,19 @@ $(B)/%.o: %.c config.h
 $(B)/libskua.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
+
+# The configuration path compiled into the programs follows sysconfdir,
+# also when it is given on make's command line: paths.h changes only when
+# its contents do, so nothing else is rebuilt.
+$(B)/paths.h: FORCE
+	@mkdir -p $(B)
+	@printf '#define SYSCONFDIR "%s"\n' '$(sysconfdir)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(B)/src/imapd.o $(B)/src/rimapd.o: $(B)/paths.h
+
+FORCE:
 
 $(B)/imapd: $(B)/src/imapd.o $(B)/libskua.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
@@ -77,6 +95,7 @@ install: all
 		install -m 644 etc/imapd.conf $(DESTDIR)$(sysconfdir)/skua/imapd.conf
 	install -m 644 man/imapd.8 man/rimapd.8 $(DESTDIR)$(mandir)/man8/
 	install -m 644 man/imapd.conf.5 $(DESTDIR)$(mandir)/man5/
+	@echo "installed under $(DESTDIR)$(prefix); configuration in $(DESTDIR)$(sysconfdir)/skua"
 
 clean:
 	rm -rf $(B)

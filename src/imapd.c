@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "imap/session.h"
 #include "net/fdstream.h"
 #include "net/listener.h"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "auth/user.h"
+#include "paths.h"
 #include "imap/session.h"
 #include "net/fdstream.h"
 #include "util/config.h"

@@ -71,7 +71,7 @@ const char *session_read_line(struct session *s, size_t *len_r);
 /* Drops input already read but not parsed (after STARTTLS). */
 void session_discard_input(struct session *s);
 /* Enters the authenticated state as u (already dropped to): resolves
- * the Maildir, widens the parser's limits, names the user in the log. */
+ * the Maildir and widens the parser's limits. */
 void session_logged_in(struct session *s, const struct auth_user *u);
 /* Switches the parser to the limits of the current state. */
 void session_apply_limits(struct session *s);

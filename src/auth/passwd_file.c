@@ -32,6 +32,7 @@
 
 #define LINE_MAX_LEN 4096       /* longest line accepted, without newline */
 #define DECOY_MAX    512        /* longest hash kept as the decoy */
+#define N_ELEMS(a)   (sizeof(a) / sizeof((a)[0]))
 
 enum { F_NAME, F_PASS, F_UID, F_GID, F_GECOS, F_HOME, F_REST, F_COUNT };
 
@@ -44,8 +45,8 @@ struct pf_scan {
 };
 
 /* Password of no one, for unknown users in a file without a usable hash. */
-static const char decoy_hash[] =
-	"$y$j9T$IHFQlKKUX.273aZNjb6i30$/1VM/wPeunpfNDM/kzSiGhEOABCVHspdgGu.MflN8E9";
+static const char decoy_hash[] = "$y$j9T$IHFQlKKUX.273aZNjb6i30$"
+	"/1VM/wPeunpfNDM/kzSiGhEOABCVHspdgGu.MflN8E9";
 
 static const char *const crypt_prefixes[] = {
 	"{CRYPT}", "{SHA512-CRYPT}", "{SHA256-CRYPT}", "{BLF-CRYPT}",
@@ -89,7 +90,7 @@ crypt_hash(const char *stored)
 	const char *hash = stored;
 	size_t i;
 
-	for (i = 0; i < sizeof(crypt_prefixes) / sizeof(crypt_prefixes[0]); i++) {
+	for (i = 0; i < N_ELEMS(crypt_prefixes); i++) {
 		size_t len = strlen(crypt_prefixes[i]);
 
 		if (strncasecmp(stored, crypt_prefixes[i], len) == 0) {
@@ -97,7 +98,7 @@ crypt_hash(const char *stored)
 			break;
 		}
 	}
-	for (i = 0; i < sizeof(crypt_ids) / sizeof(crypt_ids[0]); i++)
+	for (i = 0; i < N_ELEMS(crypt_ids); i++)
 		if (strncmp(hash, crypt_ids[i], strlen(crypt_ids[i])) == 0)
 			return hash;
 	return NULL;
@@ -106,7 +107,8 @@ crypt_hash(const char *stored)
 static int
 scheme_known(const char *stored)
 {
-	return strncasecmp(stored, "{PLAIN}", 7) == 0 || crypt_hash(stored) != NULL;
+	return strncasecmp(stored, "{PLAIN}", 7) == 0 ||
+	       crypt_hash(stored) != NULL;
 }
 
 /* 1 on a match, 0 on a mismatch, -1 when crypt refuses the hash. */
@@ -297,7 +299,8 @@ entry_to_user(struct pf_scan *sc, struct auth_user *user, const char **err_r)
 	else if (strlen(home) >= sizeof(user->home))
 		*err_r = "home directory too long";
 	else {
-		snprintf(user->name, sizeof(user->name), "%s", sc->field[F_NAME]);
+		snprintf(user->name, sizeof(user->name), "%s",
+			 sc->field[F_NAME]);
 		snprintf(user->home, sizeof(user->home), "%s", home);
 		user->uid = (uid_t)uid;
 		user->gid = (gid_t)gid;
@@ -360,7 +363,9 @@ passwd_file_check(const char *path, const char *name, const char *password,
 		res = check_entry(&sc, password, user, err_r);
 	else if (res == AUTH_FAILED) {
 		/* Spend what a real check would; the answer is no anyway. */
-		(void)passwd_verify(sc.decoy[0] ? sc.decoy : decoy_hash, password);
+		const char *decoy = sc.decoy[0] ? sc.decoy : decoy_hash;
+
+		(void)passwd_verify(decoy, password);
 		*err_r = "unknown user";
 	}
 	explicit_bzero(&sc, sizeof(sc));

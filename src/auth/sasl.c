@@ -95,7 +95,8 @@ b64_group(const char *in, size_t pad, unsigned char *out)
 		if ((v[j] = b64_value(in[j])) < 0)
 			return -1;
 	/* Bits past the data must be zero: one spelling per message. */
-	if ((pad == 2 && (v[1] & 0x0f) != 0) || (pad == 1 && (v[2] & 0x03) != 0))
+	if ((pad == 2 && (v[1] & 0x0f) != 0) ||
+	    (pad == 1 && (v[2] & 0x03) != 0))
 		return -1;
 	out[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 	if (pad < 2)

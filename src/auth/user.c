@@ -36,10 +36,12 @@ auth_user_lookup(const char *name, struct auth_user *user)
 {
 	struct passwd pw, *res = NULL;
 	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t size = hint > 0 && hint < PW_BUF_MAX ? (size_t)hint : PW_BUF_FIRST;
+	size_t size = PW_BUF_FIRST;
 	char *buf = NULL;
 	int rc = ENOMEM, ret = -1;
 
+	if (hint > PW_BUF_FIRST && hint < PW_BUF_MAX)
+		size = (size_t)hint;
 	if (name[0] == '\0' || strlen(name) >= sizeof(user->name))
 		return -1;
 	for (;;) {

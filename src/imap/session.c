@@ -85,15 +85,11 @@ resolve_maildir(const char *setting, const char *home)
 void
 session_logged_in(struct session *s, const struct auth_user *u)
 {
-	char context[AUTH_NAME_MAX + 8];
-
 	s->user = *u;
 	s->state = ST_AUTH;
 	free(s->maildir);
 	s->maildir = resolve_maildir(s->config->maildir, u->home);
 	session_apply_limits(s);
-	snprintf(context, sizeof(context), "user=%s", u->name);
-	log_set_context(context);
 }
 
 int

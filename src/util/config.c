@@ -124,7 +124,7 @@ static const struct key keys[] = {
 		 "disconnected." },
 	{ .name = "idle_timeout", .type = KEY_NUMBER,
 	  .offset = OFF(idle_timeout), .def = "1800",
-	  .min = 60, .max = 86400, .unit = "seconds",
+	  .min = 1, .max = 86400, .unit = "seconds",
 	  .doc = "Seconds of silence after login before disconnecting "
 		 "(RFC 3501 asks for 1800 or more)." },
 	{ .name = "max_auth_failures", .type = KEY_NUMBER,

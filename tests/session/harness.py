@@ -107,6 +107,9 @@ class World:
         with open(self.path("pam.d", "imap"), "w") as f:
             f.write(f"auth required {PAM_MATRIX} passdb={self.path('passdb')}\n")
             f.write(f"account required {PAM_MATRIX} passdb={self.path('passdb')}\n")
+        # pam_wrapper wants a fallback service, as a real /etc/pam.d has.
+        with open(self.path("pam.d", "other"), "w") as f:
+            f.write("auth required pam_deny.so\naccount required pam_deny.so\n")
 
     def _tls(self):
         self.cert = self.path("cert.pem")
@@ -185,19 +188,23 @@ class Server:
             stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()
         self.port = self.tls_port = None
+        conf = dict(l.split(" = ", 1) for l in open(self.conf).read()
+                    .splitlines() if " = " in l)
+        expected = len(conf["listen"].split()) + len(conf["listen_tls"].split())
         deadline = time.time() + TIMEOUT
         while time.time() < deadline and self.proc.poll() is None:
             with self.lock:
-                for line in self.log:
-                    m = re.search(r"listening on 127\.0\.0\.1:(\d+)( \(tls\))?",
-                                  line)
-                    if m and m.group(2):
-                        self.tls_port = int(m.group(1))
-                    elif m:
-                        self.port = int(m.group(1))
-            want_tls = config.get("listen_tls", "x") != ""
-            want_plain = config.get("listen", "x") != ""
-            if (self.port or not want_plain) and (self.tls_port or not want_tls):
+                found = [re.search(r"listening on (\S+):(\d+)( \(tls\))?$", l)
+                         for l in self.log]
+            found = [m for m in found if m]
+            for m in found:
+                if m.group(1) != "127.0.0.1":
+                    continue
+                if m.group(3):
+                    self.tls_port = self.tls_port or int(m.group(2))
+                else:
+                    self.port = self.port or int(m.group(2))
+            if len(found) == expected:
                 return
             time.sleep(0.02)
         self.stop()

@@ -248,3 +248,61 @@ def test_openssl_s_client(world):
             check(re.search(want, text), f"s_client output lacks /{want}/:\n{text}")
     finally:
         srv.stop()
+
+
+def test_ipv6_listener(world):
+    if not socket.has_ipv6:
+        return
+    try:
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        return  # no IPv6 loopback on this machine
+    srv = Server(world, listen="127.0.0.1:0 [::1]:0", listen_tls="[::1]:0")
+    try:
+        srv.wait_log(r"listening on \[::1\]:\d+ \(tls\)")
+        ports = re.findall(r"listening on \[::1\]:(\d+)( \(tls\))?", srv.log_text())
+        plain = [int(p) for p, t in ports if not t][0]
+        tls = [int(p) for p, t in ports if t][0]
+        s = socket.create_connection(("::1", plain), timeout=TIMEOUT)
+        c = Client(sock=s)
+        # ::1 is in the default local_networks.
+        c.expect(r"\* OK \[CAPABILITY .* AUTH=PLAIN AUTH=LOGIN\] skua ready\.")
+        c.cmd("a", "LOGIN alice alice-secret")
+        srv.wait_log(r"login: user=alice rip=::1 ")
+        s = socket.create_connection(("::1", tls), timeout=TIMEOUT)
+        c = Client(sock=s, tls=True)
+        greet(c)
+    finally:
+        srv.stop()
+
+
+def test_sighup_reloads_certificate(world):
+    import ssl
+    srv = Server(world)
+    try:
+        def fingerprint():
+            s = socket.create_connection(("127.0.0.1", srv.tls_port),
+                                         timeout=TIMEOUT)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            t = ctx.wrap_socket(s)
+            der = t.getpeercert(binary_form=True)
+            t.close()
+            return der
+        before = fingerprint()
+        cert, key = world.path("cert2.pem"), world.path("key2.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                        "-subj", "/CN=renewed"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        world.config(tls_cert=cert, tls_key=key)
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.wait_log(r"reloaded ")
+        after = fingerprint()
+        check(before != after, "the old certificate is still served")
+    finally:
+        srv.stop()
+        world.config()

@@ -159,3 +159,16 @@ def test_tls_handshake_garbage(world):
         greet(c)
     finally:
         srv.stop()
+
+
+def test_idle_timeout_after_login(world):
+    srv = Server(world, idle_timeout=1)
+    try:
+        c = Client(srv.port)
+        greet(c)
+        c.cmd("a", "LOGIN alice alice-secret")
+        c.expect(r"\* BYE Autologout; idle for too long")
+        check(c.closed(), "still open after the idle timeout")
+        srv.wait_log(r"disconnect: idle timeout user=alice rip=127\.0\.0\.1")
+    finally:
+        srv.stop()

@@ -299,10 +299,10 @@ static const struct {
 	  "(want a number from 1 to 1000000)" },
 	{ "login_timeout = 3601",
 	  "login_timeout: '3601' is out of range (want 1 to 3600 seconds)" },
-	{ "idle_timeout = 59",
-	  "idle_timeout: '59' is out of range (want 60 to 86400 seconds)" },
+	{ "idle_timeout = 0",
+	  "idle_timeout: '0' is out of range (want 1 to 86400 seconds)" },
 	{ "idle_timeout = 30m",
-	  "idle_timeout: '30m' is not a number (want 60 to 86400 seconds)" },
+	  "idle_timeout: '30m' is not a number (want 1 to 86400 seconds)" },
 	{ "max_auth_failures = 101",
 	  "max_auth_failures: '101' is out of range "
 	  "(want a number from 1 to 100)" },
