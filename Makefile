@@ -27,8 +27,13 @@ LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 PROGS = $(B)/imapd $(B)/rimapd
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# Small programs the tests drive (tests/tools/NAME.c -> build/tests/NAME).
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all check unit-check session-check demo install clean distclean
+.PHONY: all check unit-check session-check fuzz demo install clean distclean
 
 all: $(PROGS)
 
@@ -64,9 +69,13 @@ $(B)/tests/check_%: tests/unit/check_%.c $(B)/libskua.a
 	$(CC) $(CPPFLAGS_ALL) $(CHECK_CFLAGS) $(CFLAGS_ALL) -o $@ $< \
 		$(B)/libskua.a $(LIBS_ALL) $(CHECK_LIBS)
 
+$(B)/tests/%: tests/tools/%.c $(B)/libskua.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(B)/libskua.a $(LIBS_ALL)
+
 # --- tests -----------------------------------------------------------------
 
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(TOOL_BIN)
 	@sh scripts/deps.sh check
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@python3 tests/session/run.py --build $(B)
@@ -76,6 +85,23 @@ unit-check: $(UNIT_BIN)
 
 session-check: all
 	@python3 tests/session/run.py --build $(B)
+
+# libFuzzer targets, built with clang and the sanitizers, each run for
+# FUZZ_SECONDS on its seed corpus (tests/fuzz/corpus/NAME). A crash leaves
+# its input in build/fuzz/NAME/ for a regression test.
+fuzz: $(FUZZ_SRC)
+	@command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang)"; exit 1; }
+	@mkdir -p $(B)/fuzz
+	@set -e; for src in $(FUZZ_SRC); do \
+		name=$$(basename $$src .c); \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+			$(CPPFLAGS_ALL) -o $(B)/fuzz/$$name $$src $(LIB_SRC) $(LIBS_ALL); \
+		mkdir -p $(B)/fuzz/$$name.corpus $(B)/fuzz/$$name.crash; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+		$(B)/fuzz/$$name -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(B)/fuzz/$$name.crash/ \
+			$(B)/fuzz/$$name.corpus tests/fuzz/corpus/$$name; \
+	done
 
 # --- demo ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ set -eu
 build_pkgs="autoconf automake pkg-config gcc make libssl-dev libpam0g-dev
 check zlib1g-dev libcrypt-dev openssl"
 check_pkgs="$build_pkgs libpam-wrapper libnss-wrapper libuid-wrapper
-python3"
+python3 dovecot-imapd"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
@@ -48,5 +48,12 @@ if [ $had_policy = 0 ]; then
 	trap 'rm -f "$policy"' EXIT
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq </dev/null
-apt-get install -y -qq --no-install-recommends $missing </dev/null
+log=$(mktemp)
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+    $missing; } </dev/null >"$log" 2>&1; then
+	cat "$log" >&2
+	rm -f "$log"
+	echo "deps: apt-get failed" >&2
+	exit 1
+fi
+rm -f "$log"

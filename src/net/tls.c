@@ -39,6 +39,11 @@ tls_context_new(const char *cert_file, const char *key_file, char *err,
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
 			    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 			    SSL_OP_NO_TICKET);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* Many clients hang up without close_notify; that is an end of
+	 * stream, not an error worth a log line. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	/* A session per connection process: nothing to resume across
 	 * forks, and no ticket key to keep secret. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);

@@ -64,9 +64,9 @@ pidfile_read(const char *path)
 int
 pidfile_write(const char *path, char *err, size_t err_size)
 {
-	char dir[4096], text[32];
+	char dir[4096], tmp[4200], text[32];
 	pid_t old = pidfile_read(path);
-	int fd, n;
+	int fd, n, ok;
 
 	if (old > 0 && old != getpid() && kill(old, 0) == 0) {
 		snprintf(err, err_size, "%s: imapd is already running as pid "
@@ -79,20 +79,24 @@ pidfile_write(const char *path, char *err, size_t err_size)
 			 dir, strerror(errno));
 		return -1;
 	}
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	/* Written aside and renamed into place, so a reader never sees an
+	 * empty or half-written file. */
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		snprintf(err, err_size, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (write(fd, text, (size_t)n) != n) {
-		snprintf(err, err_size, "%s: write: %s", path, strerror(errno));
-		close(fd);
+	ok = write(fd, text, (size_t)n) == n;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) < 0) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 

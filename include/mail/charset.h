@@ -1,0 +1,26 @@
+/* include/mail/charset.h — text into UTF-8, and the case folding SEARCH
+ * compares with (RFC 3501 6.4.4: case-insensitive substring match).
+ *
+ * Conversions go through iconv, with a cache of open descriptors per
+ * process. Bytes that do not convert become U+FFFD; an unknown charset is
+ * treated as UTF-8 with invalid sequences replaced, which is what both
+ * Dovecot and mail readers show. */
+#ifndef SKUA_MAIL_CHARSET_H
+#define SKUA_MAIL_CHARSET_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* 1 when name is a charset this process can convert from. */
+int charset_known(const char *name);
+/* Appends data converted from charset to UTF-8. Returns 0, or -1 when out
+ * would overflow. */
+int charset_to_utf8(const char *charset, const unsigned char *data,
+		    size_t len, struct buf *out);
+/* Appends UTF-8 text case-folded for comparison: ASCII and Latin-1
+ * Supplement / Latin Extended-A letters to lower case, invalid bytes to
+ * U+FFFD. Returns 0 or -1 on overflow. */
+int charset_fold(const unsigned char *utf8, size_t len, struct buf *out);
+
+#endif

@@ -1,0 +1,19 @@
+/* include/mail/envelope.h — the ENVELOPE of RFC 3501 7.4.2: date,
+ * subject, from, sender, reply-to, to, cc, bcc, in-reply-to, message-id,
+ * written byte-exact as Dovecot does (sender and reply-to default to from,
+ * strings quoted or as literals as their bytes require, NIL for absent
+ * fields). */
+#ifndef SKUA_MAIL_ENVELOPE_H
+#define SKUA_MAIL_ENVELOPE_H
+
+#include <stddef.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+
+/* Appends the parenthesised ENVELOPE of the header block hdr[0..len). The
+ * arena holds temporary allocations. Returns 0, or -1 on overflow. */
+int envelope_write(const unsigned char *hdr, size_t len, struct arena *a,
+		   struct buf *out);
+
+#endif
