@@ -8,7 +8,9 @@
  *   PARSE_COMMAND       a whole command is ready: parser_command().
  *   PARSE_LITERAL_WAIT  a synchronizing literal {n} was announced and is
  *                       acceptable: send "+ ..." and feed on. (Declining is
- *                       done with parser_literal_reject.)
+ *                       done with parser_literal_reject.) parser_command()
+ *                       already has the tag and name, parser_literal_size()
+ *                       the size.
  *   PARSE_LINE          in line mode (parser_expect_line), a raw line is
  *                       ready: parser_line().
  *   PARSE_ERROR         a syntax error or an exceeded limit: parser_error()
@@ -53,7 +55,8 @@ enum arg_type {
 	ARG_ATOM,       /* also numbers, sequence sets, \Flags, BODY[...] */
 	ARG_QUOTED,     /* "..." with the escapes removed */
 	ARG_LITERAL,    /* {n}, {n+}, or ~{n} (binary) */
-	ARG_NIL,
+	ARG_NIL,        /* data: the atom as written ("nil"), since an
+			 * astring may be spelt NIL too */
 	ARG_LIST,       /* ( ... ) */
 };
 
@@ -77,13 +80,17 @@ struct command {
 };
 
 struct parser_limits {
-	size_t max_line;        /* bytes of a command outside its literals */
+	size_t max_line;        /* bytes of a command outside its literals,
+				 * CR and LF not counted */
 	size_t max_literal;
+	size_t max_literals_total;  /* all literals of one command together;
+				     * 0 means max_literal */
 	size_t max_skip;        /* largest {n+} literal to skip over */
 	size_t max_args;
 	size_t max_depth;
 	int literal_plus;       /* 1: {n+} accepted (LITERAL+) */
-	int literal_minus;      /* 1: {n+} only up to 4096 (LITERAL-) */
+	int literal_minus;      /* 1: {n+} only up to 4096 (LITERAL-); wins
+				 * over literal_plus when both are set */
 	int binary;             /* 1: ~{n} accepted (BINARY) */
 };
 
@@ -112,8 +119,11 @@ void parser_expect_line(struct parser *p);
 /* The raw line without its CRLF, NUL-terminated. */
 const char *parser_line(const struct parser *p, size_t *len_r);
 
+/* A short fixed phrase for "tag BAD ...". Every refusal for size says
+ * "Literal too large" (for [TOOBIG]); an over-long line "Line too long". */
 const char *parser_error(const struct parser *p);
-/* The tag of the failed command, or "*" when there was no valid tag. */
+/* The tag of the failed command, or "*" when there was no valid tag (and
+ * for errors in a raw line). */
 const char *parser_error_tag(const struct parser *p);
 /* 1 when the stream cannot be resynchronised and must be closed. */
 int parser_error_fatal(const struct parser *p);

@@ -118,8 +118,10 @@ privacy_ok(struct session *s, const struct command *cmd)
 static int
 is_string(const struct arg *a)
 {
+	/* An astring: a bare NIL is the atom "NIL" here (a user may be
+	 * called that), and the parser keeps its text. */
 	return a->type == ARG_ATOM || a->type == ARG_QUOTED ||
-	       a->type == ARG_LITERAL;
+	       a->type == ARG_LITERAL || a->type == ARG_NIL;
 }
 
 /* A user name or password with a NUL in it would be cut short by every C

@@ -33,6 +33,7 @@
  * Leniency: a bare LF ends a line like CRLF does, empty lines are ignored
  * and several spaces between arguments count as one, as in Dovecot. A CR
  * that is not followed by LF is an error. */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ struct parser {
 	int cr;                 /* a CR was consumed; only LF may follow */
 	int want_line;          /* parser_expect_line() for the next line */
 	size_t line_len;        /* bytes of the command outside literals */
+	uint64_t lit_total;     /* bytes of the command's literals so far */
 
 	struct command cmd;
 	struct frame top;
@@ -182,8 +184,10 @@ scan(const unsigned char *s, size_t n, unsigned char class)
 static void
 tok_append(struct parser *p, const unsigned char *s, size_t n)
 {
-	if (buf_append(&p->tok, s, n) < 0)
-		abort();
+	int rc = buf_append(&p->tok, s, n);
+
+	assert(rc == 0);
+	(void)rc;
 }
 
 static char *
@@ -207,9 +211,12 @@ command_init(struct parser *p)
 	p->depth = 0;
 	p->need_sep = 0;
 	p->line_len = 0;
+	p->lit_total = 0;
 	p->cr = 0;
 	p->raw = NULL;
 	p->raw_len = 0;
+	p->error = NULL;        /* may point into the arena */
+	p->error_tag = NULL;
 	p->done = 0;
 }
 
@@ -427,6 +434,14 @@ literal_open(struct parser *p)
 		literal_refuse(p, "Literal too large");
 		return;
 	}
+	/* Each literal within its limit, and all of them together too:
+	 * otherwise max_args literals could each take max_literal. */
+	if (p->lit_total + p->lit_size > (p->cur.max_literals_total ?
+	    p->cur.max_literals_total : p->cur.max_literal)) {
+		literal_refuse(p, "Literals too large in total");
+		return;
+	}
+	p->lit_total += p->lit_size;
 	a = arg_push(p, ARG_LITERAL);
 	a->binary = p->lit_binary;
 	a->len = (size_t)p->lit_size;
@@ -1043,8 +1058,6 @@ parser_reset(struct parser *p)
 	p->state = ST_TAG;
 	p->want_line = 0;
 	p->fatal = 0;
-	p->error = NULL;
-	p->error_tag = NULL;
 	p->result = PARSE_NEED_MORE;
 }
 

@@ -27,6 +27,7 @@
 static const struct parser_limits limits_preauth = {
 	.max_line = 8192,
 	.max_literal = 8192,
+	.max_literals_total = 16384,
 	.max_skip = 65536,
 	.max_args = 64,
 	.max_depth = 4,
@@ -36,6 +37,7 @@ static const struct parser_limits limits_preauth = {
 static const struct parser_limits limits_authed = {
 	.max_line = 65536,
 	.max_literal = 1024 * 1024,
+	.max_literals_total = 2 * 1024 * 1024,
 	.max_skip = 1024 * 1024,
 	.max_args = 10000,
 	.max_depth = 32,

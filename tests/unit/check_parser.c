@@ -19,6 +19,14 @@
 
 #define CUT_MAX 20000   /* inputs longer than this are not cut everywhere */
 
+/* ck_assert_msg records every passing check through a pipe, which costs
+ * more than the parser in the loops here; this only speaks on failure. */
+#define require(cond, ...) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
+
 struct opts {
 	struct parser_limits limits;
 	int reject;     /* parser_literal_reject after each PARSE_LITERAL_WAIT */
@@ -64,8 +72,8 @@ dump_arg(struct buf *out, const struct arg *a)
 	size_t i;
 
 	if (a->type != ARG_LIST) {
-		ck_assert_msg(a->data != NULL, "arg data: got NULL, want bytes");
-		ck_assert_msg(a->data[a->len] == '\0',
+		require(a->data != NULL, "arg data: got NULL, want bytes");
+		require(a->data[a->len] == '\0',
 			      "arg data[len]: got 0x%02x, want NUL",
 			      a->data[a->len]);
 	}
@@ -182,17 +190,17 @@ run(const struct opts *o, const unsigned char *in, size_t len, size_t piece,
 		while (off < end && !dead) {
 			used = SIZE_MAX;
 			r = parser_feed(p, in + off, end - off, &used);
-			ck_assert_msg(used <= end - off,
+			require(used <= end - off,
 				      "used: got %zu, want <= %zu", used,
 				      end - off);
-			ck_assert_msg(r >= PARSE_NEED_MORE && r <= PARSE_ERROR,
+			require(r >= PARSE_NEED_MORE && r <= PARSE_ERROR,
 				      "result: got %d, want 0..4", (int)r);
 			off += used;
 			stuck = used == 0 ? stuck + 1 : 0;
-			ck_assert_msg(stuck < 2, "no progress: got 2 results "
+			require(stuck < 2, "no progress: got 2 results "
 				      "consuming nothing, want progress");
 			if (r == PARSE_NEED_MORE) {
-				ck_assert_msg(off == end,
+				require(off == end,
 					      "NEED_MORE left bytes: got %zu "
 					      "consumed, want %zu", off, end);
 				break;
@@ -215,8 +223,8 @@ check_one(const char *how, char *got, const char *want,
 
 	buf_init(&shown, 1 << 20);
 	dump_bytes(&shown, in, len > 200 ? 200 : len);
-	ck_assert_msg(strcmp(got, want) == 0,
-		      "input \"%s\" fed %s: got \"%s\", want \"%s\"",
+	require(strcmp(got, want) == 0,
+		      "input \"%s\" fed %s: got \"%.300s\", want \"%.300s\"",
 		      buf_str(&shown), how, got, want);
 	buf_free(&shown);
 	free(got);
@@ -337,17 +345,17 @@ START_TEST(nil)
 	EXPECT(&o, "a X NIL nil \"NIL\" {3}\r\nNIL NILS (NIL)\r\n",
 	       "WAIT 3 | CMD a X NIL NIL \"NIL\" {3}NIL NILS (NIL)");
 	r = parser_feed(p, (const unsigned char *)in, strlen(in), &used);
-	ck_assert_msg(r == PARSE_COMMAND, "result: got %d, want %d", r,
+	require(r == PARSE_COMMAND, "result: got %d, want %d", r,
 		      PARSE_COMMAND);
 	cmd = parser_command(p);
-	ck_assert_msg(cmd->nargs == 2, "nargs: got %zu, want 2", cmd->nargs);
-	ck_assert_msg(cmd->args[0].type == ARG_NIL, "type: got %d, want NIL",
+	require(cmd->nargs == 2, "nargs: got %zu, want 2", cmd->nargs);
+	require(cmd->args[0].type == ARG_NIL, "type: got %d, want NIL",
 		      cmd->args[0].type);
 	/* An astring may be spelt NIL: the text is still there. */
-	ck_assert_msg(strcmp((const char *)cmd->args[0].data, "nil") == 0,
+	require(strcmp((const char *)cmd->args[0].data, "nil") == 0,
 		      "NIL data: got \"%s\", want \"nil\"",
 		      (const char *)cmd->args[0].data);
-	ck_assert_msg(cmd->args[1].type == ARG_QUOTED,
+	require(cmd->args[1].type == ARG_QUOTED,
 		      "type: got %d, want QUOTED", cmd->args[1].type);
 	parser_free(&p);
 }
@@ -387,16 +395,16 @@ START_TEST(list_shape)
 	enum parse_result r;
 
 	r = parser_feed(p, (const unsigned char *)in, strlen(in), &used);
-	ck_assert_msg(r == PARSE_COMMAND, "result: got %d, want %d", r,
+	require(r == PARSE_COMMAND, "result: got %d, want %d", r,
 		      PARSE_COMMAND);
 	cmd = parser_command(p);
-	ck_assert_msg(cmd->nargs == 2, "nargs: got %zu, want 2", cmd->nargs);
+	require(cmd->nargs == 2, "nargs: got %zu, want 2", cmd->nargs);
 	l = &cmd->args[1];
-	ck_assert_msg(l->type == ARG_LIST, "type: got %d, want LIST", l->type);
-	ck_assert_msg(l->count == 3, "count: got %zu, want 3", l->count);
-	ck_assert_msg(l->list[1].type == ARG_ATOM, "type: got %d, want ATOM",
+	require(l->type == ARG_LIST, "type: got %d, want LIST", l->type);
+	require(l->count == 3, "count: got %zu, want 3", l->count);
+	require(l->list[1].type == ARG_ATOM, "type: got %d, want ATOM",
 		      l->list[1].type);
-	ck_assert_msg(strcmp((const char *)l->list[1].data,
+	require(strcmp((const char *)l->list[1].data,
 			     "BODY[HEADER.FIELDS (A B)]<0.10>") == 0,
 		      "atom: got \"%s\", want \"BODY[HEADER.FIELDS (A B)]"
 		      "<0.10>\"", (const char *)l->list[1].data);
@@ -443,6 +451,26 @@ START_TEST(literal_sync)
 }
 END_TEST
 
+/* Each literal may be within max_literal while all of them together are
+ * not: the total has a cap of its own. */
+START_TEST(literal_total)
+{
+	struct opts o = opts_default();
+
+	o.limits.max_literals_total = 1500;
+	EXPECT(&o, "a X {1000}\r\n",
+	       "WAIT 1000");
+	size_t len;
+	unsigned char *in = build("a X {800+}\r\n", 800, 'x',
+				  " {800}\r\nb NOOP\r\n", &len);
+	expect_n(&o, in, len, "ERR a: Literals too large in total | CMD b NOOP");
+	free(in);
+	o.limits.max_literals_total = 0;        /* 0: max_literal */
+	EXPECT(&o, "a X {600}\r\n",
+	       "WAIT 600");
+}
+END_TEST
+
 START_TEST(literal_wait_state)
 {
 	struct opts o = opts_default();
@@ -453,27 +481,27 @@ START_TEST(literal_wait_state)
 	enum parse_result r;
 
 	r = parser_feed(p, (const unsigned char *)in, strlen(in), &used);
-	ck_assert_msg(r == PARSE_LITERAL_WAIT, "result: got %d, want %d", r,
+	require(r == PARSE_LITERAL_WAIT, "result: got %d, want %d", r,
 		      PARSE_LITERAL_WAIT);
-	ck_assert_msg(used == 19, "used: got %zu, want 19", used);
+	require(used == 19, "used: got %zu, want 19", used);
 	cmd = parser_command(p);
-	ck_assert_msg(strcmp(cmd->tag, "a1") == 0 &&
+	require(strcmp(cmd->tag, "a1") == 0 &&
 		      strcmp(cmd->name, "APPEND") == 0,
 		      "during wait: got %s %s, want a1 APPEND", cmd->tag,
 		      cmd->name);
-	ck_assert_msg(parser_literal_size(p) == 5, "size: got %llu, want 5",
+	require(parser_literal_size(p) == 5, "size: got %llu, want 5",
 		      (unsigned long long)parser_literal_size(p));
 	off = used;
 	r = parser_feed(p, (const unsigned char *)in + off, strlen(in) - off,
 			&used);
-	ck_assert_msg(r == PARSE_COMMAND, "result: got %d, want %d", r,
+	require(r == PARSE_COMMAND, "result: got %d, want %d", r,
 		      PARSE_COMMAND);
-	ck_assert_msg(used == 7, "used: got %zu, want 7 (up to the CRLF)",
+	require(used == 7, "used: got %zu, want 7 (up to the CRLF)",
 		      used);
 	off += used;
 	r = parser_feed(p, (const unsigned char *)in + off, strlen(in) - off,
 			&used);
-	ck_assert_msg(r == PARSE_COMMAND && off + used == strlen(in),
+	require(r == PARSE_COMMAND && off + used == strlen(in),
 		      "result: got %d used %zu, want %d used %zu", r, used,
 		      PARSE_COMMAND, strlen(in) - off);
 	parser_free(&p);
@@ -775,7 +803,7 @@ START_TEST(max_line_huge)
 	p = parser_new(&l);
 	base = mallinfo2().uordblks;
 	r = parser_feed(p, head, 4, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE, "result: got %d, want NEED_MORE",
+	require(r == PARSE_NEED_MORE, "result: got %d, want NEED_MORE",
 		      r);
 	for (i = 0; i < 160; i++) {
 		size_t off = 0, now;
@@ -786,14 +814,14 @@ START_TEST(max_line_huge)
 			off += used;
 			if (r == PARSE_ERROR) {
 				errors++;
-				ck_assert_msg(total + off <= l.max_line,
+				require(total + off <= l.max_line,
 					      "error after %zu bytes, want at "
 					      "most %zu", total + off,
 					      l.max_line);
 				ck_assert_str_eq(parser_error(p),
 						 "Line too long");
 			} else {
-				ck_assert_msg(r == PARSE_NEED_MORE,
+				require(r == PARSE_NEED_MORE,
 					      "result: got %d, want NEED_MORE",
 					      r);
 			}
@@ -803,15 +831,15 @@ START_TEST(max_line_huge)
 		if (now > base && now - base > peak)
 			peak = now - base;
 	}
-	ck_assert_msg(errors == 1, "errors: got %d, want 1", errors);
-	ck_assert_msg(peak < 256 * 1024, "heap growth: got %zu, want < 256K",
+	require(errors == 1, "errors: got %d, want 1", errors);
+	require(peak < 256 * 1024, "heap growth: got %zu, want < 256K",
 		      peak);
 	r = parser_feed(p, tail, 2, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE && used == 2,
+	require(r == PARSE_NEED_MORE && used == 2,
 		      "end of line: got %d used %zu, want NEED_MORE used 2",
 		      r, used);
 	r = parser_feed(p, tail + 2, 8, &used);
-	ck_assert_msg(r == PARSE_COMMAND, "next: got %d, want COMMAND", r);
+	require(r == PARSE_COMMAND, "next: got %d, want COMMAND", r);
 	ck_assert_str_eq(parser_command(p)->tag, "b");
 	parser_free(&p);
 }
@@ -829,21 +857,21 @@ START_TEST(limits_change)
 	l.max_line = 6;
 	parser_set_limits(p, &l);       /* nothing read yet: applies now */
 	r = parser_feed(p, in, 18, &used);
-	ck_assert_msg(r == PARSE_COMMAND && used == 8,
+	require(r == PARSE_COMMAND && used == 8,
 		      "got %d used %zu, want COMMAND used 8", r, used);
 	off = used;
 	l.max_line = 1024;
 	parser_set_limits(p, &l);       /* between commands: applies next */
 	r = parser_feed(p, in + off, 4, &used);         /* "b NO" */
-	ck_assert_msg(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
+	require(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
 	off += used;
 	l.max_line = 3;
 	parser_set_limits(p, &l);       /* mid-command: applies later */
 	r = parser_feed(p, in + off, 18 - off, &used);
-	ck_assert_msg(r == PARSE_COMMAND, "got %d (%s), want COMMAND", r,
+	require(r == PARSE_COMMAND, "got %d (%s), want COMMAND", r,
 		      parser_error(p));
 	r = parser_feed(p, (const unsigned char *)"c NOOP\r\n", 8, &used);
-	ck_assert_msg(r == PARSE_ERROR, "got %d, want ERROR", r);
+	require(r == PARSE_ERROR, "got %d, want ERROR", r);
 	ck_assert_str_eq(parser_error(p), "Line too long");
 	parser_free(&p);
 }
@@ -964,11 +992,11 @@ START_TEST(resync_each_error)
 			char *whole = run(&o, in, len, len, 0);
 			const char *end = strstr(got, " | CMD z NOOP");
 
-			ck_assert_msg(strncmp(got, "ERR ", 4) == 0 &&
+			require(strncmp(got, "ERR ", 4) == 0 &&
 				      end != NULL && end[13] == '\0',
 				      "case %zu: got \"%s\", want \"ERR ... | "
 				      "CMD z NOOP\"", i, got);
-			ck_assert_msg(strcmp(got, whole) == 0,
+			require(strcmp(got, whole) == 0,
 				      "case %zu: bytewise \"%s\", whole "
 				      "\"%s\", want equal", i, got, whole);
 			free(got);
@@ -986,14 +1014,14 @@ START_TEST(error_reported_early)
 	enum parse_result r;
 
 	r = parser_feed(p, in, 13, &used);
-	ck_assert_msg(r == PARSE_ERROR, "got %d, want ERROR before the LF", r);
-	ck_assert_msg(used <= 5, "used: got %zu, want <= 5", used);
+	require(r == PARSE_ERROR, "got %d, want ERROR before the LF", r);
+	require(used <= 5, "used: got %zu, want <= 5", used);
 	ck_assert_str_eq(parser_error_tag(p), "a");
 	r = parser_feed(p, in + used, 13 - used, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
+	require(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
 	r = parser_feed(p, (const unsigned char *)"zz\r\nb NOOP\r\n", 12,
 			&used);
-	ck_assert_msg(r == PARSE_COMMAND && used == 12,
+	require(r == PARSE_COMMAND && used == 12,
 		      "got %d used %zu, want COMMAND used 12", r, used);
 	parser_free(&p);
 }
@@ -1008,19 +1036,19 @@ START_TEST(used_stops_after_result)
 	enum parse_result r;
 
 	r = parser_feed(p, in, len, &used);
-	ck_assert_msg(r == PARSE_COMMAND && used == 8,
+	require(r == PARSE_COMMAND && used == 8,
 		      "got %d used %zu, want COMMAND used 8", r, used);
 	off += used;
 	r = parser_feed(p, in + off, len - off, &used);
-	ck_assert_msg(r == PARSE_COMMAND && used == 7,
+	require(r == PARSE_COMMAND && used == 7,
 		      "got %d used %zu, want COMMAND used 7", r, used);
 	off += used;
 	r = parser_feed(p, in + off, len - off, &used);
-	ck_assert_msg(r == PARSE_ERROR && used == 4,
+	require(r == PARSE_ERROR && used == 4,
 		      "got %d used %zu, want ERROR used 4", r, used);
 	off += used;
 	r = parser_feed(p, in + off, len - off, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE && off + used == len,
+	require(r == PARSE_NEED_MORE && off + used == len,
 		      "got %d used %zu, want NEED_MORE, all used", r, used);
 	parser_free(&p);
 }
@@ -1064,41 +1092,41 @@ START_TEST(reset)
 
 	r = parser_feed(p, (const unsigned char *)"a LOGIN {5}\r\nal", 15,
 			&used);
-	ck_assert_msg(r == PARSE_LITERAL_WAIT, "got %d, want WAIT", r);
+	require(r == PARSE_LITERAL_WAIT, "got %d, want WAIT", r);
 	r = parser_feed(p, (const unsigned char *)"al", 2, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
+	require(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
 	parser_reset(p);
 	r = parser_feed(p, (const unsigned char *)"b NOOP\r\n", 8, &used);
-	ck_assert_msg(r == PARSE_COMMAND, "got %d, want COMMAND", r);
+	require(r == PARSE_COMMAND, "got %d, want COMMAND", r);
 	ck_assert_str_eq(parser_command(p)->tag, "b");
 
 	r = parser_feed(p, (const unsigned char *)"c NOO", 5, &used);
-	ck_assert_msg(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
+	require(r == PARSE_NEED_MORE, "got %d, want NEED_MORE", r);
 	parser_reset(p);
 	r = parser_feed(p, (const unsigned char *)"d NOOP\r\n", 8, &used);
-	ck_assert_msg(r == PARSE_COMMAND, "got %d, want COMMAND", r);
+	require(r == PARSE_COMMAND, "got %d, want COMMAND", r);
 	ck_assert_str_eq(parser_command(p)->tag, "d");
 
 	r = parser_feed(p, (const unsigned char *)"e X {99999+}\r\n", 14,
 			&used);
-	ck_assert_msg(r == PARSE_ERROR && parser_error_fatal(p),
+	require(r == PARSE_ERROR && parser_error_fatal(p),
 		      "got %d fatal %d, want fatal ERROR", r,
 		      parser_error_fatal(p));
 	r = parser_feed(p, (const unsigned char *)"f NOOP\r\n", 8, &used);
-	ck_assert_msg(r == PARSE_ERROR && used == 8,
+	require(r == PARSE_ERROR && used == 8,
 		      "after fatal: got %d used %zu, want ERROR used 8", r,
 		      used);
 	parser_reset(p);
-	ck_assert_msg(!parser_error_fatal(p), "fatal after reset: got 1, "
+	require(!parser_error_fatal(p), "fatal after reset: got 1, "
 		      "want 0");
 	r = parser_feed(p, (const unsigned char *)"g NOOP\r\n", 8, &used);
-	ck_assert_msg(r == PARSE_COMMAND, "got %d, want COMMAND", r);
+	require(r == PARSE_COMMAND, "got %d, want COMMAND", r);
 
 	r = parser_feed(p, (const unsigned char *)"h X \"", 5, &used);
 	parser_reset(p);
 	parser_expect_line(p);
 	r = parser_feed(p, (const unsigned char *)"raw\r\n", 5, &used);
-	ck_assert_msg(r == PARSE_LINE, "got %d, want LINE", r);
+	require(r == PARSE_LINE, "got %d, want LINE", r);
 	ck_assert_str_eq(parser_line(p, NULL), "raw");
 	parser_free(&p);
 	parser_free(&p);        /* a second free is harmless */
@@ -1124,16 +1152,16 @@ walk_args(const struct arg *args, size_t n, size_t depth, size_t max_depth)
 {
 	size_t i, total = n;
 
-	ck_assert_msg(depth <= max_depth, "depth: got %zu, want <= %zu",
+	require(depth <= max_depth, "depth: got %zu, want <= %zu",
 		      depth, max_depth);
 	for (i = 0; i < n; i++) {
-		ck_assert_msg(args[i].type <= ARG_LIST, "type: got %d",
+		require(args[i].type <= ARG_LIST, "type: got %d",
 			      args[i].type);
 		if (args[i].type == ARG_LIST)
 			total += walk_args(args[i].list, args[i].count,
 					   depth + 1, max_depth);
 		else
-			ck_assert_msg(args[i].data[args[i].len] == '\0',
+			require(args[i].data[args[i].len] == '\0',
 				      "arg not NUL-terminated");
 	}
 	return total;
@@ -1203,27 +1231,28 @@ START_TEST(random_garbage)
 		for (off = 0; off < len; ) {
 			n = 1 + rng() % (len - off);
 			r = parser_feed(p, buf + off, n, &used);
-			ck_assert_msg(r >= PARSE_NEED_MORE && r <= PARSE_ERROR,
+			require(r >= PARSE_NEED_MORE && r <= PARSE_ERROR,
 				      "result: got %d, want 0..4", (int)r);
-			ck_assert_msg(used <= n, "used: got %zu, want <= %zu",
+			require(used <= n, "used: got %zu, want <= %zu",
 				      used, n);
 			off += used;
 			if (r == PARSE_COMMAND) {
 				const struct command *c = parser_command(p);
 				size_t total;
 
-				ck_assert_ptr_nonnull(c->tag);
-				ck_assert_ptr_nonnull(c->name);
+				require(c->tag != NULL, "tag: got NULL, want a tag");
+				require(c->name != NULL, "name: got NULL, want a name");
 				total = walk_args(c->args, c->nargs, 0,
 						  o.limits.max_depth);
-				ck_assert_msg(total <= o.limits.max_args,
+				require(total <= o.limits.max_args,
 					      "args: got %zu, want <= %zu",
 					      total, o.limits.max_args);
 			}
 			if (r == PARSE_ERROR) {
-				ck_assert_msg(parser_error(p)[0] != '\0',
+				require(parser_error(p)[0] != '\0',
 					      "error: got \"\", want a reason");
-				ck_assert_ptr_nonnull(parser_error_tag(p));
+				require(parser_error_tag(p) != NULL,
+					"error tag: got NULL, want a tag");
 				if (parser_error_fatal(p))
 					parser_reset(p);
 			}
@@ -1248,10 +1277,10 @@ START_TEST(random_split_agrees)
 		whole = run(&o, buf, len, len + 1, 0);
 		bytes = run(&o, buf, len, 1, 0);
 		cut = run(&o, buf, len, 0, len ? rng() % len : 0);
-		ck_assert_msg(strcmp(whole, bytes) == 0,
+		require(strcmp(whole, bytes) == 0,
 			      "case %zu: bytewise got \"%s\", want \"%s\"", i,
 			      bytes, whole);
-		ck_assert_msg(strcmp(whole, cut) == 0,
+		require(strcmp(whole, cut) == 0,
 			      "case %zu: cut got \"%s\", want \"%s\"", i, cut,
 			      whole);
 		free(whole);
@@ -1269,6 +1298,7 @@ parser_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, atoms);
+	tcase_add_test(tc, literal_total);
 	tcase_add_test(tc, quoted);
 	tcase_add_test(tc, quoted_errors);
 	tcase_add_test(tc, nil);

@@ -1,0 +1,89 @@
+/* include/store/folder.h — one Maildir folder as a list of messages with
+ * UIDs, and the changes made to it: the store's view of a mailbox.
+ *
+ * The store speaks UIDs only; sequence numbers belong to the imap layer's
+ * view. A sync rescans new/ and cur/ (cheaply skipped when nothing
+ * changed), moves new mail to cur/, gives UIDs to unknown files through
+ * dovecot-uidlist, and reports what changed since the last sync: new
+ * UIDs, UIDs whose files are gone, and UIDs whose flags changed, so the
+ * session can tell its client (RFC 3501 5.2, 7.4.1).
+ *
+ * Others (sessions, an MDA, Dovecot) change the folder at the same time.
+ * A file renamed or removed between readdir and use is normal: every
+ * operation that finds a file gone rescans once and then reports the
+ * message as expunged, never as an error. */
+#ifndef SKUA_STORE_FOLDER_H
+#define SKUA_STORE_FOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store_msg {
+	uint32_t uid;
+	unsigned flags;         /* MF_* of store/filename.h */
+	uint32_t keywords;      /* bit i: keyword index i */
+	int recent;             /* \Recent in this session (RFC 3501 2.3.2) */
+	const char *name;       /* current file name in cur/ */
+	int64_t vsize;          /* ,W= when known, else -1 */
+	int64_t size;           /* ,S= when known, else -1 */
+};
+
+struct folder_changes {
+	uint32_t *added;        /* new UIDs, increasing */
+	size_t nadded;
+	uint32_t *expunged;     /* UIDs whose messages are gone */
+	size_t nexpunged;
+	uint32_t *flagged;      /* UIDs whose flags or keywords changed */
+	size_t nflagged;
+};
+
+struct folder;
+
+/* Opens the folder in dir (root is the Maildir with INBOX, for the
+ * UIDVALIDITY counter) and syncs it once. With readonly, new/ is not
+ * moved and nothing is written (EXAMINE). Returns 0, or -1 with *err_r. */
+int  folder_open(const char *root, const char *dir, int readonly,
+		 struct folder **f_r, const char **err_r);
+/* Brings the list up to date. Fills *ch (may be NULL; its arrays are
+ * valid until the next sync). Returns 0, or -1 with *err_r. */
+int  folder_sync(struct folder *f, struct folder_changes *ch,
+		 const char **err_r);
+
+uint32_t folder_uidvalidity(const struct folder *f);
+uint32_t folder_uidnext(const struct folder *f);
+/* The messages in UID order, as of the last sync. */
+const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
+/* The message with uid, or NULL. O(log n). */
+const struct store_msg *folder_msg(const struct folder *f, uint32_t uid);
+
+/* Opens the message file read-only (O_NOFOLLOW). Returns the descriptor,
+ * or -1: with *gone_r set when the message was expunged meanwhile, or
+ * with *err_r. */
+int  folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
+		     const char **err_r);
+/* The internal date (the file's mtime, as Dovecot and Courier keep it). */
+int  folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r);
+
+/* Sets flags and keywords of uid by renaming its file. Returns 0, 1 when
+ * the message is gone, or -1 with *err_r. */
+int  folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
+		      uint32_t keywords, const char **err_r);
+/* Removes the message's file. Returns 0 (also when it was already gone)
+ * or -1 with *err_r. The UID leaves the list at the next sync. */
+int  folder_expunge(struct folder *f, uint32_t uid, const char **err_r);
+
+/* Appending: begin gives a descriptor of a new file in tmp/ to write the
+ * message into; commit fsyncs it, sets its mtime to date, moves it into
+ * cur/ with its flags and returns its UID; abort removes it. */
+struct folder_append;
+int  folder_append_begin(struct folder *f, struct folder_append **a_r,
+			 int *fd_r, const char **err_r);
+int  folder_append_commit(struct folder_append **a, unsigned flags,
+			  uint32_t keywords, time_t date, uint32_t *uid_r,
+			  const char **err_r);
+void folder_append_abort(struct folder_append **a);
+
+void folder_close(struct folder **f);
+
+#endif
