@@ -45,8 +45,13 @@ struct folder;
  * moved and nothing is written (EXAMINE). Returns 0, or -1 with *err_r. */
 int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
+#define FOLDER_RESET -2
+
 /* Brings the list up to date. Fills *ch (may be NULL; its arrays are
- * valid until the next sync). Returns 0, or -1 with *err_r. */
+ * valid until the next sync). Returns 0, -1 with *err_r, or FOLDER_RESET
+ * when another writer gave the folder a new UIDVALIDITY: every UID the
+ * session knows is void and the folder must be opened again (RFC 3501
+ * 2.3.1.1). */
 int  folder_sync(struct folder *f, struct folder_changes *ch,
 		 const char **err_r);
 

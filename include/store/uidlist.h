@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/dotlock.h"       /* dotlock_take, dotlock_release */
+
 struct uidlist_rec {
 	uint32_t uid;
 	const char *base;       /* the file name before ":" */
@@ -62,10 +64,5 @@ void uidlist_free(struct uidlist **list);  /* sets *list to NULL */
  * counter file dovecot-uidvalidity (and its dovecot-uidvalidity.<hex>
  * marker) in the Maildir root, so two folders never share one. */
 uint32_t uidvalidity_new(const char *maildir_root);
-
-/* The dot-lock itself, for other files Dovecot guards the same way.
- * Returns 0, or -1 with *err_r after waiting up to timeout_s seconds. */
-int  dotlock_take(const char *path, int timeout_s, const char **err_r);
-void dotlock_release(const char *path);
 
 #endif

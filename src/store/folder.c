@@ -1,0 +1,808 @@
+/* src/store/folder.c — a Maildir folder kept in step with the disk.
+ *
+ * The problem. A Maildir is shared: other sessions of the user, an MDA
+ * writing into new/, Dovecot, all rename and unlink files in cur/ while
+ * we read it. readdir gives no snapshot: a file renamed during the scan
+ * (a flag change elsewhere) may be missed, or seen twice. Yet a message
+ * must never be reported expunged when it is only renamed, and must never
+ * get a second UID.
+ *
+ * The answer. Files are known by their base name (the part before ":"),
+ * which no rename changes; UIDs belong to base names in dovecot-uidlist.
+ * A sync scans cur/, sorts the entries by base, and walks the uidlist
+ * records against them. A record whose base is not found is checked by a
+ * second scan before it counts as gone, so a rename during the first scan
+ * does not look like an expunge; only bases missing from both are dropped
+ * from the uidlist. Unknown bases get UIDs under the uidlist's lock, in
+ * file name order.
+ *
+ * Between syncs, an operation that finds its file gone (ENOENT) looks the
+ * base up again in cur/ and retries once with the new name; if the base
+ * is gone too, the message was expunged, which the next sync reports. A
+ * name found that way updates only the name, not the flags, so the flag
+ * change made by someone else is still reported by the next sync.
+ *
+ * Cheap syncs: when cur/ and new/ have not changed (mtime, to the
+ * nanosecond, and not within the last two seconds, where a change could
+ * hide inside one timestamp) and the uidlist did not change, the scan is
+ * skipped. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/filename.h"
+#include "store/folder.h"
+#include "store/uidlist.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+struct entry {
+	const char *name;       /* in the scan arena */
+	size_t base_len;
+};
+
+/* A growable array of UIDs for the change report. */
+struct uids {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+struct folder {
+	char *root;
+	char *dir;
+	char *cur;              /* dir/cur */
+	char *newdir;           /* dir/new */
+	int readonly;
+	struct uidlist *ul;
+	struct arena *names;    /* file names of msgs; reset by full syncs */
+	struct store_msg *msgs;
+	size_t n, cap;
+	struct timespec cur_mtime, new_mtime;
+	int synced;
+	uint32_t uidvalidity;   /* as the session was told */
+	struct uids added, expunged, flagged;
+	char err[512];
+};
+
+struct folder_append {
+	struct folder *f;
+	int fd;
+	char tmp_path[4200];
+};
+
+static const char *
+ferr(struct folder *f, const char *what, const char *path)
+{
+	/* A long path is cut short in the message, never overflows it. */
+	if (snprintf(f->err, sizeof(f->err), "%s %s: %s", what, path,
+		     strerror(errno)) >= (int)sizeof(f->err))
+		f->err[sizeof(f->err) - 1] = '\0';
+	return f->err;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static char *
+path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+
+	if (p == NULL)
+		abort();
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static void
+uids_push(struct uids *u, uint32_t uid)
+{
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 64;
+		uint32_t *v = realloc(u->v, cap * sizeof(*v));
+		if (v == NULL)
+			abort();
+		u->v = v;
+		u->cap = cap;
+	}
+	u->v[u->n++] = uid;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	size_t n = x->base_len < y->base_len ? x->base_len : y->base_len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c != 0)
+		return c;
+	return x->base_len < y->base_len ? -1 : x->base_len > y->base_len;
+}
+
+/* Finds base in the sorted entries. */
+static const struct entry *
+entry_find(const struct entry *e, size_t n, const char *base, size_t len)
+{
+	struct entry key = { .name = base, .base_len = len };
+
+	return bsearch(&key, e, n, sizeof(*e), entry_cmp);
+}
+
+static size_t
+base_len_of(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return colon ? (size_t)(colon - name) : strlen(name);
+}
+
+/* Reads the names in cur/ into the arena, sorted by base. */
+static int
+scan_cur(struct folder *f, struct arena *a, struct entry **e_r, size_t *n_r)
+{
+	DIR *d = opendir(f->cur);
+	struct dirent *de;
+	struct entry *e = NULL;
+	size_t n = 0, cap = 0;
+
+	if (d == NULL) {
+		ferr(f, "cannot read", f->cur);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			struct entry *ne = realloc(e, cap * sizeof(*e));
+			if (ne == NULL)
+				abort();
+			e = ne;
+		}
+		e[n].name = arena_strdup(a, de->d_name);
+		e[n].base_len = base_len_of(de->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(e, n, sizeof(*e), entry_cmp);
+	*e_r = e;
+	*n_r = n;
+	return 0;
+}
+
+/* Moves new mail into cur/ with an empty info (maildir.txt: a reader
+ * renames new/X to cur/X:2, once it has seen it). A file that is gone
+ * meanwhile was moved by someone else. */
+static int
+move_new(struct folder *f)
+{
+	DIR *d = opendir(f->newdir);
+	struct dirent *de;
+	char from[4352], to[4352];
+	int moved = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", f->newdir, de->d_name);
+		if (strchr(de->d_name, ':') != NULL)
+			snprintf(to, sizeof(to), "%s/%s", f->cur, de->d_name);
+		else
+			snprintf(to, sizeof(to), "%s/%s:2,", f->cur,
+				 de->d_name);
+		if (rename(from, to) == 0)
+			moved++;
+	}
+	closedir(d);
+	return moved;
+}
+
+static int
+mtime_of(const char *path, struct timespec *t)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	*t = st.st_mtim;
+	return 0;
+}
+
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* 1 when a scan can be skipped: nothing changed since the last one. */
+static int
+unchanged(struct folder *f, const char **err_r)
+{
+	struct timespec c, n;
+	int r;
+
+	if (!f->synced || mtime_of(f->cur, &c) < 0 ||
+	    mtime_of(f->newdir, &n) < 0)
+		return 0;
+	r = uidlist_refresh(f->ul, err_r);
+	if (r != 0)
+		return 0;
+	if (!ts_eq(&c, &f->cur_mtime) || !ts_eq(&n, &f->new_mtime))
+		return 0;
+	/* A change in the same timestamp as the last scan could hide. */
+	return time(NULL) - c.tv_sec > 2 && time(NULL) - n.tv_sec > 2;
+}
+
+/* New files get UIDs in the order Dovecot gives them, so that both
+ * servers agree on what is older. */
+static int
+newname_cmp(const void *a, const void *b)
+{
+	return mfilename_sort_cmp(*(const char *const *)a,
+				  *(const char *const *)b);
+}
+
+/* Lists the bases in e that the uidlist does not know, sorted. */
+static const char **
+unknown_bases(struct folder *f, struct arena *a, const struct entry *e,
+	      size_t n, size_t *count_r)
+{
+	const char **v = arena_alloc(a, (n + 1) * sizeof(*v));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *base = arena_strndup(a, e[i].name, e[i].base_len);
+		if (uidlist_lookup(f->ul, base) == 0)
+			v[k++] = base;
+	}
+	qsort(v, k, sizeof(*v), newname_cmp);
+	*count_r = k;
+	return v;
+}
+
+/* Records whose base is in neither scan are gone. */
+static const char **
+gone_bases(struct folder *f, struct arena *a, const struct entry *e1,
+	   size_t n1, size_t *count_r)
+{
+	const struct uidlist_rec *r;
+	size_t nr, k = 0, n2 = 0;
+	struct entry *e2 = NULL;
+	const char **v;
+	int rescanned = 0;
+
+	r = uidlist_records(f->ul, &nr);
+	v = arena_alloc(a, (nr + 1) * sizeof(*v));
+	for (size_t i = 0; i < nr; i++) {
+		size_t len = strlen(r[i].base);
+		if (entry_find(e1, n1, r[i].base, len) != NULL)
+			continue;
+		if (!rescanned) {
+			if (scan_cur(f, a, &e2, &n2) < 0) {
+				free(e2);
+				*count_r = 0;
+				return v;
+			}
+			rescanned = 1;
+		}
+		if (entry_find(e2, n2, r[i].base, len) == NULL)
+			v[k++] = r[i].base;
+	}
+	free(e2);
+	*count_r = k;
+	return v;
+}
+
+static void
+msgs_reserve(struct folder *f, size_t n)
+{
+	if (n <= f->cap)
+		return;
+	struct store_msg *m = realloc(f->msgs, n * sizeof(*m));
+	if (m == NULL)
+		abort();
+	f->msgs = m;
+	f->cap = n;
+}
+
+/* Builds the new message list from the uidlist and the scan, and records
+ * the differences from the old one. */
+static void
+rebuild(struct folder *f, struct store_msg *old, size_t nold,
+	const struct entry *e, size_t n, uint32_t recent_from)
+{
+	const struct uidlist_rec *r;
+	size_t nr, k = 0, o = 0;
+	struct arena *names = arena_new(65536);
+	struct mfilename mf;
+
+	r = uidlist_records(f->ul, &nr);
+	msgs_reserve(f, nr);
+	for (size_t i = 0; i < nr; i++) {
+		const struct entry *hit = entry_find(e, n, r[i].base,
+						     strlen(r[i].base));
+		if (hit == NULL)
+			continue;
+		struct store_msg *m = &f->msgs[k++];
+		mfilename_parse(hit->name, &mf);
+		m->uid = r[i].uid;
+		m->flags = mf.flags;
+		m->keywords = mf.keywords;
+		m->name = arena_strdup(names, hit->name);
+		m->size = mf.size;
+		m->vsize = mf.vsize;
+		while (o < nold && old[o].uid < m->uid)
+			uids_push(&f->expunged, old[o++].uid);
+		if (o < nold && old[o].uid == m->uid) {
+			m->recent = old[o].recent;
+			if (old[o].flags != m->flags ||
+			    old[o].keywords != m->keywords)
+				uids_push(&f->flagged, m->uid);
+			o++;
+		} else {
+			m->recent = !f->readonly && recent_from != 0 &&
+				    m->uid >= recent_from;
+			uids_push(&f->added, m->uid);
+		}
+	}
+	while (o < nold)
+		uids_push(&f->expunged, old[o++].uid);
+	f->n = k;
+	arena_free(&f->names);
+	f->names = names;
+}
+
+static void
+changes_reset(struct folder *f)
+{
+	f->added.n = f->expunged.n = f->flagged.n = 0;
+}
+
+static void
+changes_report(struct folder *f, struct folder_changes *ch)
+{
+	if (ch == NULL)
+		return;
+	ch->added = f->added.v;
+	ch->nadded = f->added.n;
+	ch->expunged = f->expunged.v;
+	ch->nexpunged = f->expunged.n;
+	ch->flagged = f->flagged.v;
+	ch->nflagged = f->flagged.n;
+}
+
+static int
+full_sync(struct folder *f, const char **err_r)
+{
+	struct arena *a = arena_new(65536);
+	struct entry *e = NULL;
+	const char **fresh, **gone;
+	size_t n, nfresh, ngone;
+	uint32_t recent_from = 0;
+	struct store_msg *old;
+	size_t nold = f->n;
+	int ret = -1;
+
+	mtime_of(f->cur, &f->cur_mtime);
+	mtime_of(f->newdir, &f->new_mtime);
+	if (scan_cur(f, a, &e, &n) < 0) {
+		*err_r = f->err;
+		goto out;
+	}
+	fresh = unknown_bases(f, a, e, n, &nfresh);
+	gone = gone_bases(f, a, e, n, &ngone);
+	if (nfresh > 0 || ngone > 0) {
+		recent_from = uidlist_next_uid(f->ul);
+		if (uidlist_update(f->ul, fresh, nfresh, gone, ngone,
+				   err_r) < 0)
+			goto out;
+	}
+	old = malloc((nold + 1) * sizeof(*old));
+	if (old == NULL)
+		abort();
+	memcpy(old, f->msgs, nold * sizeof(*old));
+	/* old's names point into f->names, which rebuild replaces only
+	 * after it is done with them. */
+	rebuild(f, old, nold, e, n, nfresh > 0 ? recent_from : 0);
+	free(old);
+	f->synced = 1;
+	ret = 0;
+out:
+	free(e);
+	arena_free(&a);
+	return ret;
+}
+
+int
+folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
+{
+	int moved;
+
+	changes_reset(f);
+	if (f->uidvalidity != 0 &&
+	    uidlist_uidvalidity(f->ul) != f->uidvalidity) {
+		*err_r = "the folder's UIDVALIDITY changed; select it again";
+		return FOLDER_RESET;
+	}
+	moved = move_new(f);
+	if (moved < 0) {
+		*err_r = ferr(f, "cannot read", f->newdir);
+		return -1;
+	}
+	if (moved == 0 && unchanged(f, err_r)) {
+		changes_report(f, ch);
+		return 0;
+	}
+	if (full_sync(f, err_r) < 0)
+		return -1;
+	changes_report(f, ch);
+	/* Another writer may have started the folder afresh under us. */
+	if (f->uidvalidity != 0 &&
+	    uidlist_uidvalidity(f->ul) != f->uidvalidity) {
+		*err_r = "the folder's UIDVALIDITY changed; select it again";
+		return FOLDER_RESET;
+	}
+	return 0;
+}
+
+int
+folder_open(const char *root, const char *dir, int readonly,
+	    struct folder **f_r, const char **err_r)
+{
+	struct folder *f = calloc(1, sizeof(*f));
+	char path[4200];
+	int damaged = 0;
+
+	if (f == NULL)
+		abort();
+	f->root = xstrdup(root);
+	f->dir = xstrdup(dir);
+	f->cur = path_join(dir, "cur");
+	f->newdir = path_join(dir, "new");
+	f->readonly = readonly;
+	f->names = arena_new(4096);
+	if (access(f->cur, F_OK) < 0) {
+		*err_r = ferr(f, "not a Maildir folder:", f->cur);
+		folder_close(&f);
+		return -1;
+	}
+	if (uidlist_open(dir, root, &f->ul, &damaged, err_r) < 0 ||
+	    folder_sync(f, NULL, err_r) < 0) {
+		folder_close(&f);
+		return -1;
+	}
+	/* A damaged list must be rewritten before Dovecot reads it (it
+	 * would throw the whole file away), and a new folder's UIDVALIDITY
+	 * is only ours once the file exists. */
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist", dir);
+	if ((damaged || access(path, F_OK) < 0) &&
+	    uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
+		folder_close(&f);
+		return -1;
+	}
+	f->uidvalidity = uidlist_uidvalidity(f->ul);
+	*f_r = f;
+	return 0;
+}
+
+uint32_t
+folder_uidvalidity(const struct folder *f)
+{
+	return uidlist_uidvalidity(f->ul);
+}
+
+uint32_t
+folder_uidnext(const struct folder *f)
+{
+	return uidlist_next_uid(f->ul);
+}
+
+const struct store_msg *
+folder_msgs(const struct folder *f, size_t *n_r)
+{
+	*n_r = f->n;
+	return f->msgs;
+}
+
+static struct store_msg *
+msg_find(const struct folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->msgs[mid].uid == uid)
+			return &f->msgs[mid];
+		if (f->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct store_msg *
+folder_msg(const struct folder *f, uint32_t uid)
+{
+	return msg_find(f, uid);
+}
+
+/* Looks for the current name of m's base in cur/; updates m->name.
+ * Returns 1 when found, 0 when the base is gone. */
+static int
+relocate(struct folder *f, struct store_msg *m)
+{
+	size_t len = base_len_of(m->name);
+	DIR *d = opendir(f->cur);
+	struct dirent *de;
+	int found = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, m->name, len) == 0 &&
+		    (de->d_name[len] == ':' || de->d_name[len] == '\0')) {
+			m->name = arena_strdup(f->names, de->d_name);
+			found = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+msg_path(struct folder *f, const struct store_msg *m, char *out, size_t size)
+{
+	return snprintf(out, size, "%s/%s", f->cur, m->name) < (int)size ? 0 : -1;
+}
+
+int
+folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
+		const char **err_r)
+{
+	struct store_msg *m = msg_find(f, uid);
+	char path[4352];
+	int fd;
+
+	*gone_r = 0;
+	if (m == NULL) {
+		*gone_r = 1;
+		return -1;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		msg_path(f, m, path, sizeof(path));
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOENT) {
+			*err_r = ferr(f, "cannot open", path);
+			return -1;
+		}
+		if (attempt == 0 && !relocate(f, m))
+			break;
+	}
+	*gone_r = 1;
+	return -1;
+}
+
+int
+folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
+{
+	struct store_msg *m = msg_find(f, uid);
+	char path[4352];
+	struct stat st;
+
+	if (m == NULL)
+		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		msg_path(f, m, path, sizeof(path));
+		if (stat(path, &st) == 0) {
+			*t_r = st.st_mtime;
+			return 0;
+		}
+		if (errno != ENOENT || (attempt == 0 && !relocate(f, m)))
+			break;
+	}
+	return -1;
+}
+
+int
+folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
+		 uint32_t keywords, const char **err_r)
+{
+	struct store_msg *m = msg_find(f, uid);
+	char from[4352], to[4352], name[FILENAME_MAX_LEN + 1];
+
+	if (m == NULL)
+		return 1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mfilename_set_flags(m->name, flags, keywords, name,
+					sizeof(name)) < 0) {
+			*err_r = "file name too long for these flags";
+			return -1;
+		}
+		if (strcmp(name, m->name) == 0)
+			goto done;
+		msg_path(f, m, from, sizeof(from));
+		snprintf(to, sizeof(to), "%s/%s", f->cur, name);
+		if (rename(from, to) == 0)
+			goto done;
+		if (errno != ENOENT) {
+			*err_r = ferr(f, "cannot rename", from);
+			return -1;
+		}
+		if (attempt == 0 && !relocate(f, m))
+			break;
+	}
+	return 1;
+done:
+	m->name = arena_strdup(f->names, name);
+	m->flags = flags;
+	m->keywords = keywords;
+	return 0;
+}
+
+int
+folder_expunge(struct folder *f, uint32_t uid, const char **err_r)
+{
+	struct store_msg *m = msg_find(f, uid);
+	char path[4352];
+
+	if (m == NULL)
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		msg_path(f, m, path, sizeof(path));
+		if (unlink(path) == 0)
+			return 0;
+		if (errno != ENOENT) {
+			*err_r = ferr(f, "cannot remove", path);
+			return -1;
+		}
+		if (attempt == 0 && !relocate(f, m))
+			break;
+	}
+	return 0;
+}
+
+int
+folder_append_begin(struct folder *f, struct folder_append **a_r, int *fd_r,
+		    const char **err_r)
+{
+	struct folder_append *a = calloc(1, sizeof(*a));
+	char base[FILENAME_MAX_LEN + 1];
+
+	if (a == NULL)
+		abort();
+	mfilename_new_base(-1, -1, base, sizeof(base));
+	snprintf(a->tmp_path, sizeof(a->tmp_path), "%s/tmp/%s", f->dir, base);
+	a->fd = open(a->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		     O_CLOEXEC, 0600);
+	if (a->fd < 0) {
+		*err_r = ferr(f, "cannot create", a->tmp_path);
+		free(a);
+		return -1;
+	}
+	a->f = f;
+	*a_r = a;
+	*fd_r = a->fd;
+	return 0;
+}
+
+/* Size with every bare LF counted as CRLF (RFC822.SIZE), read back from
+ * the file, which is still in the page cache. */
+static int64_t
+wire_size(int fd, int64_t size)
+{
+	unsigned char buf[65536];
+	int64_t vsize = size;
+	unsigned char prev = 0;
+	ssize_t n;
+	off_t off = 0;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' && prev != '\r')
+				vsize++;
+			prev = buf[i];
+		}
+		off += n;
+	}
+	return n < 0 ? -1 : vsize;
+}
+
+int
+folder_append_commit(struct folder_append **ap, unsigned flags,
+		     uint32_t keywords, time_t date, uint32_t *uid_r,
+		     const char **err_r)
+{
+	struct folder_append *a = *ap;
+	struct folder *f = a->f;
+	char base[FILENAME_MAX_LEN + 1], name[FILENAME_MAX_LEN + 1];
+	char path[4352];
+	struct timespec times[2] = { { date, 0 }, { date, 0 } };
+	struct stat st;
+	const char *bases[1];
+	int64_t vsize;
+
+	if (fstat(a->fd, &st) < 0 || (vsize = wire_size(a->fd, st.st_size)) < 0 ||
+	    fsync(a->fd) < 0 || futimens(a->fd, times) < 0) {
+		*err_r = ferr(f, "cannot write", a->tmp_path);
+		goto fail;
+	}
+	mfilename_new_base(st.st_size, vsize, base, sizeof(base));
+	if (mfilename_build(base, strlen(base), flags, keywords, "", name,
+			    sizeof(name)) < 0) {
+		*err_r = "file name too long";
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/%s", f->cur, name);
+	/* link, not rename: it fails rather than replace an existing file. */
+	if (link(a->tmp_path, path) < 0) {
+		*err_r = ferr(f, "cannot link", path);
+		goto fail;
+	}
+	unlink(a->tmp_path);
+	close(a->fd);
+	free(a);
+	*ap = NULL;
+	bases[0] = base;
+	if (uidlist_update(f->ul, bases, 1, NULL, 0, err_r) < 0)
+		return -1;
+	*uid_r = uidlist_lookup(f->ul, base);
+	return 0;
+fail:
+	folder_append_abort(ap);
+	return -1;
+}
+
+void
+folder_append_abort(struct folder_append **ap)
+{
+	struct folder_append *a = *ap;
+
+	if (a == NULL)
+		return;
+	close(a->fd);
+	unlink(a->tmp_path);
+	free(a);
+	*ap = NULL;
+}
+
+void
+folder_close(struct folder **fp)
+{
+	struct folder *f = *fp;
+
+	if (f == NULL)
+		return;
+	uidlist_free(&f->ul);
+	arena_free(&f->names);
+	free(f->msgs);
+	free(f->added.v);
+	free(f->expunged.v);
+	free(f->flagged.v);
+	free(f->root);
+	free(f->dir);
+	free(f->cur);
+	free(f->newdir);
+	free(f);
+	*fp = NULL;
+}

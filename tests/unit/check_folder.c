@@ -1,0 +1,312 @@
+/* tests/unit/check_folder.c — the folder sync: UIDs for new files, flags
+ * by rename, expunges, appends, and several processes at once. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/filename.h"
+#include "store/folder.h"
+
+static char root[256];
+
+static void
+mkmaildir(const char *dir)
+{
+	char p[512];
+
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/cur", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/new", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/tmp", dir);
+	mkdir(p, 0700);
+}
+
+static void
+setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/skua-folder-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	mkmaildir(root);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", root);
+}
+
+/* Delivers a message into new/ as an MDA would: tmp/, then rename. */
+static void
+deliver(const char *dir, const char *name, const char *body)
+{
+	char tmp[512], dst[512];
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, name);
+	snprintf(dst, sizeof(dst), "%s/new/%s", dir, name);
+	fp = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(body, fp);
+	fclose(fp);
+	ck_assert_int_eq(rename(tmp, dst), 0);
+}
+
+static struct folder *
+open_folder(void)
+{
+	struct folder *f = NULL;
+	const char *err = NULL;
+
+	ck_assert_msg(folder_open(root, root, 0, &f, &err) == 0,
+		      "folder_open: %s", err);
+	return f;
+}
+
+START_TEST(new_mail_gets_uids_in_name_order)
+{
+	struct folder *f;
+	const struct store_msg *m;
+	size_t n;
+
+	deliver(root, "1000.b.host", "Subject: b\n\nb\n");
+	deliver(root, "1000.a.host", "Subject: a\n\na\n");
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_msg(n == 2, "got %zu messages, want 2", n);
+	ck_assert_uint_eq(m[0].uid, 1);
+	ck_assert_str_eq(m[0].name, "1000.a.host:2,");
+	ck_assert_uint_eq(m[1].uid, 2);
+	ck_assert_msg(m[0].recent && m[1].recent, "new mail not \\Recent");
+	ck_assert_uint_eq(folder_uidnext(f), 3);
+	ck_assert_msg(folder_uidvalidity(f) != 0, "UIDVALIDITY 0");
+	folder_close(&f);
+
+	/* A second session: same UIDs, nothing recent any more. */
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(m[1].uid, 2);
+	ck_assert_msg(!m[0].recent, "recent seen by two sessions");
+	folder_close(&f);
+}
+END_TEST
+
+START_TEST(sync_reports_changes)
+{
+	struct folder *a = NULL, *b = NULL;
+	struct folder_changes ch;
+	const char *err = NULL;
+
+	deliver(root, "1.x.host", "x\n");
+	deliver(root, "2.y.host", "y\n");
+	a = open_folder();
+	b = open_folder();
+	ck_assert_int_eq(folder_set_flags(a, 1, MF_SEEN, 0, &err), 0);
+	ck_assert_int_eq(folder_expunge(a, 2, &err), 0);
+	deliver(root, "3.z.host", "z\n");
+	ck_assert_int_eq(folder_sync(b, &ch, &err), 0);
+	ck_assert_msg(ch.nadded == 1 && ch.added[0] == 3,
+		      "added %zu, want uid 3", ch.nadded);
+	ck_assert_msg(ch.nexpunged == 1 && ch.expunged[0] == 2,
+		      "expunged %zu, want uid 2", ch.nexpunged);
+	ck_assert_msg(ch.nflagged == 1 && ch.flagged[0] == 1,
+		      "flagged %zu, want uid 1", ch.nflagged);
+	ck_assert_uint_eq(folder_msg(b, 1)->flags, MF_SEEN);
+	/* The renamed file is still found by its base. */
+	int gone = 0, fd = folder_msg_open(a, 1, &gone, &err);
+	ck_assert_msg(fd >= 0, "open after rename: gone=%d", gone);
+	close(fd);
+	folder_close(&a);
+	folder_close(&b);
+}
+END_TEST
+
+START_TEST(stale_name_is_relocated)
+{
+	struct folder *a, *b;
+	const char *err = NULL;
+	int gone, fd;
+
+	deliver(root, "1.x.host", "x\n");
+	a = open_folder();
+	b = open_folder();
+	ck_assert_int_eq(folder_set_flags(a, 1, MF_FLAGGED, 0, &err), 0);
+	/* b still has the old name: it must find the new one. */
+	fd = folder_msg_open(b, 1, &gone, &err);
+	ck_assert_msg(fd >= 0 && !gone, "open by old name failed");
+	close(fd);
+	ck_assert_int_eq(folder_set_flags(b, 1, MF_FLAGGED | MF_SEEN, 0, &err), 0);
+	ck_assert_int_eq(folder_expunge(a, 1, &err), 0);
+	fd = folder_msg_open(b, 1, &gone, &err);
+	ck_assert_msg(fd < 0 && gone, "expunged message opened");
+	ck_assert_int_eq(folder_set_flags(b, 1, 0, 0, &err), 1);
+	folder_close(&a);
+	folder_close(&b);
+}
+END_TEST
+
+START_TEST(append_commits_with_flags_and_date)
+{
+	struct folder *f = open_folder();
+	struct folder_append *ap;
+	const char *err = NULL;
+	const struct store_msg *m;
+	uint32_t uid = 0;
+	time_t t = 0;
+	int fd;
+
+	ck_assert_int_eq(folder_append_begin(f, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, "Subject: hi\n\nbody\n", 18), 18);
+	ck_assert_msg(folder_append_commit(&ap, MF_SEEN | MF_DRAFT, 0,
+					   1000000000, &uid, &err) == 0,
+		      "commit: %s", err);
+	ck_assert_uint_eq(uid, 1);
+	ck_assert_int_eq(folder_sync(f, NULL, &err), 0);
+	m = folder_msg(f, 1);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->flags, MF_SEEN | MF_DRAFT);
+	ck_assert_msg(m->size == 18 && m->vsize == 21,
+		      "size %lld vsize %lld, want 18 21",
+		      (long long)m->size, (long long)m->vsize);
+	ck_assert_int_eq(folder_msg_date(f, 1, &t), 0);
+	ck_assert_int_eq(t, 1000000000);
+	ck_assert_msg(strstr(m->name, ":2,DS") != NULL, "name %s", m->name);
+	folder_close(&f);
+}
+END_TEST
+
+/* Every file in cur/ has one UID, unique, and the uidlist agrees. */
+static void
+check_consistent(size_t want_at_least)
+{
+	struct folder *f = open_folder();
+	const struct store_msg *m;
+	size_t n, files = 0;
+	char cur[300];
+	DIR *d;
+	struct dirent *de;
+
+	m = folder_msgs(f, &n);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(m[i].uid > m[i - 1].uid, "UIDs not increasing");
+	snprintf(cur, sizeof(cur), "%s/cur", root);
+	d = opendir(cur);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			files++;
+	closedir(d);
+	ck_assert_msg(files == n, "%zu files, %zu messages", files, n);
+	ck_assert_msg(n >= want_at_least, "%zu messages, want >= %zu", n,
+		      want_at_least);
+	folder_close(&f);
+}
+
+/* Writers append and flag, one expunges, an MDA delivers, all at once. */
+START_TEST(many_processes)
+{
+	enum { WRITERS = 4, EACH = 40, DELIVERIES = 60 };
+	pid_t pids[WRITERS + 2];
+	int status;
+
+	for (int w = 0; w < WRITERS + 2; w++) {
+		pids[w] = fork();
+		ck_assert_int_ge(pids[w], 0);
+		if (pids[w] != 0)
+			continue;
+		struct folder *f = NULL;
+		const char *err;
+		if (folder_open(root, root, 0, &f, &err) < 0)
+			_exit(10);
+		for (int i = 0; i < (w == WRITERS + 1 ? DELIVERIES : EACH); i++) {
+			if (w < WRITERS) {
+				struct folder_append *ap;
+				uint32_t uid;
+				int fd;
+				if (folder_append_begin(f, &ap, &fd, &err) < 0 ||
+				    write(fd, "x\n", 2) != 2 ||
+				    folder_append_commit(&ap, 0, 0, 1, &uid,
+							 &err) < 0)
+					_exit(11);
+				if (folder_set_flags(f, uid, MF_SEEN, 0, &err) < 0)
+					_exit(12);
+			} else if (w == WRITERS) {
+				size_t n;
+				if (folder_sync(f, NULL, &err) < 0)
+					_exit(13);
+				const struct store_msg *m = folder_msgs(f, &n);
+				if (n > 0 && i % 4 == 0 &&
+				    folder_expunge(f, m[n / 2].uid, &err) < 0)
+					_exit(14);
+			} else {
+				char name[64];
+				snprintf(name, sizeof(name), "%d.mda%d.host",
+					 2000000 + i, i);
+				char tmp[512], dst[512];
+				snprintf(tmp, sizeof(tmp), "%s/tmp/%s", root, name);
+				snprintf(dst, sizeof(dst), "%s/new/%s", root, name);
+				FILE *fp = fopen(tmp, "w");
+				if (fp == NULL)
+					_exit(15);
+				fputs("mda\n", fp);
+				fclose(fp);
+				if (rename(tmp, dst) < 0)
+					_exit(16);
+				if (i % 5 == 0 && folder_sync(f, NULL, &err) < 0)
+					_exit(17);
+			}
+		}
+		folder_close(&f);
+		_exit(0);
+	}
+	for (int w = 0; w < WRITERS + 2; w++) {
+		ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "process %d failed with %d", w,
+			      WEXITSTATUS(status));
+	}
+	check_consistent(WRITERS * EACH + DELIVERIES - EACH);
+}
+END_TEST
+
+static Suite *
+folder_suite(void)
+{
+	Suite *s = suite_create("folder");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, new_mail_gets_uids_in_name_order);
+	tcase_add_test(tc, sync_reports_changes);
+	tcase_add_test(tc, stale_name_is_relocated);
+	tcase_add_test(tc, append_commits_with_flags_and_date);
+	tcase_add_test(tc, many_processes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(folder_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
