@@ -306,3 +306,58 @@ def test_sighup_reloads_certificate(world):
     finally:
         srv.stop()
         world.config()
+
+
+def test_not_root_serves_only_itself(world):
+    """imapd started by an ordinary user says so, serves the account with
+    its own uid, and refuses everyone else with a clear NO."""
+    uid = 65534 if IS_ROOT else os.getuid()
+    gid = 65534 if IS_ROOT else os.getgid()
+    home = world.path("selfhome")
+    os.makedirs(home, exist_ok=True)
+    os.chmod(home, 0o777)
+    users = world.path("selfusers")
+    with open(users, "w") as f:
+        f.write(f"self:{{PLAIN}}self-secret:{uid}:{gid}::{home}::\n")
+        f.write(f"alice:{{PLAIN}}alice-secret:10001:10001::{home}::\n")
+    os.chmod(users, 0o644)
+    conf = world.config("self.conf", listen_tls="", auth="passwd-file " + users,
+                        pidfile=os.path.join(home, "imapd.pid"))
+    os.chmod(conf, 0o644)
+    env = world.env()
+    env["LD_PRELOAD"] = " ".join(x for x in env["LD_PRELOAD"].split()
+                                 if "uid_wrapper" not in x)
+
+    def become():
+        if IS_ROOT:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+    p = subprocess.Popen([world.imapd, "-F", "-c", conf], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=become)
+    try:
+        port = None
+        log = []
+        deadline = time.time() + TIMEOUT
+        while port is None and time.time() < deadline:
+            line = p.stderr.readline()
+            if not line:
+                break
+            log.append(line)
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+        check(port, f"imapd did not start: {log}")
+        check(any(f"not running as root: can serve only uid {uid}" in l
+                  for l in log), f"no start-up notice: {log}")
+        c = Client(port)
+        greet(c)
+        c.cmd("a", "LOGIN alice alice-secret",
+              f"NO [UNAVAILABLE] this server runs as uid {uid} and can serve "
+              "only that user")
+        c.cmd("b", "LOGIN self self-secret")
+        c.cmd("c", "LOGOUT")
+    finally:
+        p.terminate()
+        p.wait(TIMEOUT)
