@@ -11,7 +11,11 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/* Appends the parenthesised ENVELOPE of the header block hdr[0..len). The
+/* Like Dovecot, a repeated Date, Subject, In-Reply-To or Message-ID
+ * counts by its last occurrence, and repeated address fields are
+ * concatenated. See src/mail/envelope.c for the string rules.
+ *
+ * Appends the parenthesised ENVELOPE of the header block hdr[0..len). The
  * arena holds temporary allocations. Returns 0, or -1 on overflow. */
 int envelope_write(const unsigned char *hdr, size_t len, struct arena *a,
 		   struct buf *out);

@@ -10,9 +10,11 @@
 #include "util/buf.h"
 
 struct header_field {
-	const unsigned char *name;      /* points into the header */
+	const unsigned char *name;      /* points into the header; white
+					 * space before the colon dropped */
 	size_t name_len;
-	const unsigned char *value;     /* after the colon, folded, raw */
+	const unsigned char *value;     /* after the colon, folded, raw,
+					 * without the final line end */
 	size_t value_len;
 	const unsigned char *raw;       /* the whole field with its line
 					 * end(s): what HEADER.FIELDS returns */
