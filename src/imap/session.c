@@ -195,30 +195,52 @@ session_read_line(struct session *s, size_t *len_r)
 	}
 }
 
-static void
-dispatch(struct session *s, const struct command *cmd)
+/* Answers BAD and returns NULL when cmd may not run now. */
+static const struct command_def *
+admissible(struct session *s, const struct command *cmd)
 {
 	const struct command_def *def = command_lookup(cmd->name);
 
-	s->commands++;
 	if (def == NULL) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Unknown command %.64s",
 			    cmd->name);
-		s->bad_in_row++;
-		return;
-	}
-	if (!(def->states & s->state)) {
+	} else if (!(def->states & s->state)) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s %s", cmd->name,
 			    def->states == ST_NOT_AUTH ?
 			    "is only allowed before login" :
 			    s->state == ST_NOT_AUTH ?
 			    "is not allowed before login; log in first" :
 			    "needs a selected mailbox; SELECT one first");
-		s->bad_in_row++;
-		return;
+		def = NULL;
 	}
+	if (def == NULL)
+		s->bad_in_row++;
+	return def;
+}
+
+static void
+dispatch(struct session *s, const struct command *cmd)
+{
+	const struct command_def *def;
+
+	s->commands++;
+	if ((def = admissible(s, cmd)) == NULL)
+		return;
 	s->bad_in_row = 0;
 	def->fn(s, cmd);
+}
+
+/* A synchronizing literal is only invited for a command that may run:
+ * the client of an unknown or misplaced command is told so before it
+ * sends the data (RFC 3501 7.5 lets the server refuse with BAD). */
+static void
+literal_wait(struct session *s)
+{
+	if (admissible(s, parser_command(s->parser)) == NULL) {
+		parser_literal_reject(s->parser);
+		return;
+	}
+	resp_continue(s->stream, "Ready for literal data");
 }
 
 static void
@@ -244,7 +266,7 @@ serve(struct session *s)
 		case PARSE_NEED_MORE:
 			break;
 		case PARSE_LITERAL_WAIT:
-			resp_continue(s->stream, "Ready for literal data");
+			literal_wait(s);
 			break;
 		case PARSE_COMMAND:
 			dispatch(s, parser_command(s->parser));

@@ -36,3 +36,12 @@ C: l3 LOGOUT
 S: * BYE Logging out
 S: l3 OK Logout completed.
 % closed
+# A literal is only invited for a command that may run now.
+% connect plain
+S~ \* OK .*
+C: x1 APPEND INBOX {10}
+S: x1 BAD APPEND is not allowed before login; log in first
+C: x2 FROB {3}
+S: x2 BAD Unknown command FROB
+C: x3 NOOP
+S: x3 OK NOOP completed.
