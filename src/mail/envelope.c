@@ -45,6 +45,11 @@ struct env_value {
 };
 
 #define MAX_QUOTED_ESCAPES 4
+/* Dovecot reads a header line into an 8 KiB buffer and hands a longer one
+ * over in pieces, which counts as a change: a Subject value longer than
+ * this goes out as a literal (observed with Dovecot 2.3.19: 8180 bytes
+ * quoted, 8181 a literal, with CRLF and LF line ends alike). */
+#define HUMAN_QUOTED_MAX 8180
 
 static int
 is_lwsp(unsigned char c)
@@ -148,6 +153,8 @@ append_for_humans(struct buf *out, const char *s, size_t len)
 		modify = 1;
 		kept--;         /* the trailing space */
 	}
+	if (len > HUMAN_QUOTED_MAX)
+		modify = 1;
 	if (!modify) {
 		if (buf_append_byte(out, '"') < 0 ||
 		    buf_append(out, s, len) < 0)

@@ -70,38 +70,54 @@ strip_line_end(const unsigned char *v, size_t len)
 	return len;
 }
 
-int
-header_iter_next(struct header_iter *it, struct header_field *f)
+/* The next line group: a field with its continuation lines (*is_field
+ * set), or a line that is not a field, such as a continuation with no
+ * field before it or a line without a colon (*is_field clear, only raw
+ * filled). Returns 0 at the end of the header. */
+static int
+iter_next_any(struct header_iter *it, struct header_field *f, int *is_field)
 {
 	const unsigned char *start, *eol, *colon, *name_end;
 
-	while (it->p < it->end) {
-		start = it->p;
-		if (is_empty_line(start, it->end)) {
-			it->p = it->end;
-			return 0;
-		}
-		eol = line_end(start, it->end);
-		/* the field runs over its continuation lines */
-		while (eol < it->end && is_wsp(*eol))
-			eol = line_end(eol, it->end);
-		it->p = eol;
-		if (is_wsp(*start))
-			continue;       /* continuation without a field */
-		colon = memchr(start, ':', line_end(start, eol) - start);
-		if (colon == NULL)
-			continue;       /* not a field: skip, as readers do */
-		name_end = colon;
-		while (name_end > start && is_wsp(name_end[-1]))
-			name_end--;
-		f->name = start;
-		f->name_len = (size_t)(name_end - start);
-		f->value = colon + 1;
-		f->value_len = strip_line_end(colon + 1, (size_t)(eol - colon - 1));
-		f->raw = start;
-		f->raw_len = (size_t)(eol - start);
-		return 1;
+	if (it->p >= it->end)
+		return 0;
+	start = it->p;
+	if (is_empty_line(start, it->end)) {
+		it->p = it->end;
+		return 0;
 	}
+	eol = line_end(start, it->end);
+	/* the field runs over its continuation lines */
+	while (eol < it->end && is_wsp(*eol))
+		eol = line_end(eol, it->end);
+	it->p = eol;
+	memset(f, 0, sizeof(*f));
+	f->raw = start;
+	f->raw_len = (size_t)(eol - start);
+	colon = is_wsp(*start) ? NULL :
+		memchr(start, ':', line_end(start, eol) - start);
+	*is_field = colon != NULL;
+	if (colon == NULL)
+		return 1;
+	name_end = colon;
+	while (name_end > start && is_wsp(name_end[-1]))
+		name_end--;
+	f->name = start;
+	f->name_len = (size_t)(name_end - start);
+	f->value = colon + 1;
+	f->value_len = strip_line_end(colon + 1, (size_t)(eol - colon - 1));
+	return 1;
+}
+
+int
+header_iter_next(struct header_iter *it, struct header_field *f)
+{
+	int is_field;
+
+	/* Lines that are not fields are skipped, as mail readers do. */
+	while (iter_next_any(it, f, &is_field))
+		if (is_field)
+			return 1;
 	return 0;
 }
 
@@ -201,10 +217,14 @@ header_select(const unsigned char *hdr, size_t len,
 {
 	struct header_iter it;
 	struct header_field f;
+	int is_field;
 
 	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f)) {
-		if (name_in(&f, names, nnames) == !!exclude)
+	while (iter_next_any(&it, &f, &is_field)) {
+		/* A line that is no field matches no name: HEADER.FIELDS.NOT
+		 * keeps it, as Dovecot does. */
+		int match = is_field && name_in(&f, names, nnames);
+		if (match == !!exclude)
 			continue;
 		if (append_crlf(f.raw, f.raw_len, out) < 0)
 			return -1;

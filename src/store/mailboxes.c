@@ -607,6 +607,17 @@ root_mode(int rootfd)
 	return st.st_mode & 0777;
 }
 
+/* mkdirat with exactly mode: the session's umask is 077, but a folder
+ * must have the root's permissions, or Dovecot refuses to rename it
+ * ("conflicting directory permissions"). */
+static int
+mkdir_mode(int fd, const char *path, mode_t mode)
+{
+	if (mkdirat(fd, path, mode) < 0)
+		return -1;
+	return fchmodat(fd, path, mode, 0);
+}
+
 /* Gives the directory under fd its cur/ new/ tmp/ and maildirfolder,
  * cur/ last: without cur/ a directory is not listed as selectable. */
 static int
@@ -622,10 +633,11 @@ fill_folder(int fd, const char *rel, mode_t mode, struct mbox_err *err)
 		   mode & 0666);
 	if (f < 0)
 		return fail_sys(err, "open", path);
+	fchmod(f, mode & 0666);
 	close(f);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", rel, subs[i]);
-		if (mkdirat(fd, path, mode) < 0 && errno != EEXIST)
+		if (mkdir_mode(fd, path, mode) < 0 && errno != EEXIST)
 			return fail_sys(err, "mkdir", path);
 	}
 	return 0;
@@ -641,7 +653,7 @@ create_via_tmp(int rootfd, const char *dir, mode_t mode,
 
 	snprintf(tmp, sizeof(tmp), "tmp/skua-folder.%ld.%u", (long)getpid(),
 		 seq++);
-	if (mkdirat(rootfd, tmp, mode) < 0)
+	if (mkdir_mode(rootfd, tmp, mode) < 0)
 		return errno == ENOENT ? 1 : fail_sys(err, "mkdir", tmp);
 	if (fill_folder(rootfd, tmp, mode, err) < 0) {
 		rmtree_at(rootfd, tmp, 0);
@@ -682,7 +694,7 @@ create_locked(int rootfd, const char *dir, struct mbox_err *err)
 	ret = create_via_tmp(rootfd, dir, mode, err);
 	if (ret <= 0)
 		return ret;
-	if (mkdirat(rootfd, dir, mode) < 0)
+	if (mkdir_mode(rootfd, dir, mode) < 0)
 		return errno == EEXIST ? fail(err, MBOX_ERR_EXISTS,
 					      "Mailbox already exists")
 				       : fail_sys(err, "mkdir", dir);
