@@ -57,6 +57,15 @@ int  folder_sync(struct folder *f, struct folder_changes *ch,
 
 uint32_t folder_uidvalidity(const struct folder *f);
 uint32_t folder_uidnext(const struct folder *f);
+/* MODSEQs (RFC 7162), from skua.index: the highest given in this folder,
+ * and that of one message (0 if unknown). */
+uint64_t folder_highestmodseq(const struct folder *f);
+uint64_t folder_modseq(const struct folder *f, uint32_t uid);
+/* The UIDs expunged after modseq, in a malloc'ed array. Returns 1 when
+ * the record reaches back that far, 0 when the caller must fall back to
+ * comparing UID sets (RFC 7162 3.2.5.2). */
+int  folder_expunged_since(const struct folder *f, uint64_t modseq,
+			   uint32_t **uids_r, size_t *n_r);
 /* The messages in UID order, as of the last sync. */
 const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
 /* The message with uid, or NULL. O(log n). */

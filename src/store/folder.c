@@ -38,6 +38,7 @@
 
 #include "store/filename.h"
 #include "store/folder.h"
+#include "store/mindex.h"
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -60,6 +61,8 @@ struct folder {
 	char *newdir;           /* dir/new */
 	int readonly;
 	struct uidlist *ul;
+	struct mindex *ix;      /* MODSEQs, skua.index */
+	struct mindex_msg *mm;  /* scratch for mindex_update, cap entries */
 	struct arena *names;    /* file names of msgs; reset by full syncs */
 	struct store_msg *msgs;
 	size_t n, cap;
@@ -316,9 +319,11 @@ msgs_reserve(struct folder *f, size_t n)
 	if (n <= f->cap)
 		return;
 	struct store_msg *m = realloc(f->msgs, n * sizeof(*m));
-	if (m == NULL)
+	struct mindex_msg *mm = realloc(f->mm, n * sizeof(*mm));
+	if (m == NULL || mm == NULL)
 		abort();
 	f->msgs = m;
+	f->mm = mm;
 	f->cap = n;
 }
 
@@ -388,6 +393,29 @@ changes_report(struct folder *f, struct folder_changes *ch)
 	ch->nflagged = f->flagged.n;
 }
 
+/* Gives a MODSEQ to every message that is new or whose flags changed
+ * since skua.index last saw it, and to every expunge (RFC 7162 3.1):
+ * whoever notices a change first, this session or another, numbers it. */
+static int
+index_sync(struct folder *f, const char **err_r)
+{
+	int r;
+
+	if (f->ix == NULL)
+		return 0;
+	for (size_t i = 0; i < f->n; i++) {
+		f->mm[i].uid = f->msgs[i].uid;
+		f->mm[i].flags = f->msgs[i].flags;
+		f->mm[i].keywords = f->msgs[i].keywords;
+	}
+	r = mindex_update(f->ix, f->mm, f->n, MINDEX_FULL, err_r);
+	if (r == MINDEX_RESET) {
+		*err_r = "the folder's UIDVALIDITY changed; select it again";
+		return FOLDER_RESET;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 static int
 full_sync(struct folder *f, const char **err_r)
 {
@@ -433,7 +461,7 @@ out:
 int
 folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 {
-	int moved;
+	int moved, r;
 
 	changes_reset(f);
 	if (f->uidvalidity != 0 &&
@@ -452,6 +480,8 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	}
 	if (full_sync(f, err_r) < 0)
 		return -1;
+	if ((r = index_sync(f, err_r)) < 0)
+		return r;
 	changes_report(f, ch);
 	/* Another writer may have started the folder afresh under us. */
 	if (f->uidvalidity != 0 &&
@@ -492,12 +522,24 @@ folder_open(const char *root, const char *dir, int readonly,
 	 * would throw the whole file away), and a new folder's UIDVALIDITY
 	 * is only ours once the file exists. */
 	snprintf(path, sizeof(path), "%s/dovecot-uidlist", dir);
-	if ((damaged || access(path, F_OK) < 0) &&
-	    uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
+	if (damaged || access(path, F_OK) < 0) {
+		if (uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
+			folder_close(&f);
+			return -1;
+		}
+	} else if (uidlist_refresh(f->ul, err_r) < 0) {
+		/* The file may have been written by another process since
+		 * we found it missing: its UIDVALIDITY wins over the one we
+		 * made up, so take it before telling anyone ours. */
 		folder_close(&f);
 		return -1;
 	}
 	f->uidvalidity = uidlist_uidvalidity(f->ul);
+	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
+	    index_sync(f, err_r) < 0) {
+		folder_close(&f);
+		return -1;
+	}
 	*f_r = f;
 	return 0;
 }
@@ -512,6 +554,25 @@ uint32_t
 folder_uidnext(const struct folder *f)
 {
 	return uidlist_next_uid(f->ul);
+}
+
+uint64_t
+folder_highestmodseq(const struct folder *f)
+{
+	return mindex_highest(f->ix);
+}
+
+uint64_t
+folder_modseq(const struct folder *f, uint32_t uid)
+{
+	return mindex_modseq(f->ix, uid);
+}
+
+int
+folder_expunged_since(const struct folder *f, uint64_t modseq,
+		      uint32_t **uids_r, size_t *n_r)
+{
+	return mindex_expunged_since(f->ix, modseq, uids_r, n_r);
 }
 
 const struct store_msg *
@@ -657,6 +718,11 @@ done:
 	m->name = arena_strdup(f->names, name);
 	m->flags = flags;
 	m->keywords = keywords;
+	if (f->ix != NULL) {
+		struct mindex_msg one = { uid, flags, keywords };
+		if (mindex_update(f->ix, &one, 1, MINDEX_PARTIAL, err_r) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -794,8 +860,10 @@ folder_close(struct folder **fp)
 	if (f == NULL)
 		return;
 	uidlist_free(&f->ul);
+	mindex_free(&f->ix);
 	arena_free(&f->names);
 	free(f->msgs);
+	free(f->mm);
 	free(f->added.v);
 	free(f->expunged.v);
 	free(f->flagged.v);

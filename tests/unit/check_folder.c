@@ -245,8 +245,10 @@ START_TEST(many_processes)
 					_exit(12);
 			} else if (w == WRITERS) {
 				size_t n;
-				if (folder_sync(f, NULL, &err) < 0)
+				if (folder_sync(f, NULL, &err) < 0) {
+					fprintf(stderr, "sync: %s\n", err);
 					_exit(13);
+				}
 				const struct store_msg *m = folder_msgs(f, &n);
 				if (n > 0 && i % 4 == 0 &&
 				    folder_expunge(f, m[n / 2].uid, &err) < 0)
@@ -265,8 +267,10 @@ START_TEST(many_processes)
 				fclose(fp);
 				if (rename(tmp, dst) < 0)
 					_exit(16);
-				if (i % 5 == 0 && folder_sync(f, NULL, &err) < 0)
+				if (i % 5 == 0 && folder_sync(f, NULL, &err) < 0) {
+					fprintf(stderr, "sync: %s\n", err);
 					_exit(17);
+				}
 			}
 		}
 		folder_close(&f);
