@@ -80,6 +80,7 @@ check: all $(UNIT_BIN) $(TOOL_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@python3 tests/session/run.py --build $(B)
 	@python3 tests/store/interop_dovecot.py --build $(B)
+	@python3 tests/mail/diff_dovecot.py --build $(B)
 
 unit-check: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

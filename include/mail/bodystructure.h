@@ -1,7 +1,7 @@
 /* include/mail/bodystructure.h — BODY and BODYSTRUCTURE (RFC 3501 7.4.2)
  * of a parsed message, byte-exact as Dovecot writes them: body type and
  * subtype upper-cased only where Dovecot does, parameter lists, id,
- * description, encoding, size, lines for text/*, the envelope, body and
+ * description, encoding, size, lines for text parts, the envelope, body and
  * lines of message/rfc822, and with extended set the extension data (MD5,
  * disposition, language, location; for multiparts the parameters,
  * disposition, language and location). */

@@ -62,10 +62,13 @@ struct mail_part {
 	const char **language;          /* NULL-terminated, NULL if absent */
 	const char *location;
 
-	/* multipart/*: the parts between the boundaries, in order. */
+	/* A multipart (type "multipart" with a non-empty subtype): the
+	 * parts between the boundaries, in order; none when it had no
+	 * boundary or no part. */
 	struct mail_part *children;
 	size_t nchildren;
-	/* message/rfc822 (and message/global): the enclosed message, whose
+	/* message/rfc822 (message/global is a leaf, as in Dovecot 2.3;
+	 * multipart/digest children default to rfc822): the enclosed message, whose
 	 * own header and body are in its spans. NULL otherwise. */
 	struct mail_part *message;
 };
