@@ -46,6 +46,7 @@ struct folder;
 int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
 #define FOLDER_RESET -2
+#define FOLDER_OVERQUOTA -3     /* the Maildir++ quota would be exceeded */
 
 /* Brings the list up to date. Fills *ch (may be NULL; its arrays are
  * valid until the next sync). Returns 0, -1 with *err_r, or FOLDER_RESET
@@ -83,13 +84,16 @@ int  folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r);
  * the message is gone, or -1 with *err_r. */
 int  folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
 		      uint32_t keywords, const char **err_r);
-/* Removes the message's file. Returns 0 (also when it was already gone)
- * or -1 with *err_r. The UID leaves the list at the next sync. */
+/* Removes the message's file and takes its size off the quota. Returns
+ * 0 (also when it was already gone) or -1 with *err_r. The UID leaves
+ * the list at the next sync. */
 int  folder_expunge(struct folder *f, uint32_t uid, const char **err_r);
 
 /* Appending: begin gives a descriptor of a new file in tmp/ to write the
  * message into; commit fsyncs it, sets its mtime to date, moves it into
- * cur/ with its flags and returns its UID; abort removes it. */
+ * cur/ with its flags and returns its UID; abort removes it. Commit
+ * returns FOLDER_OVERQUOTA, with the message removed, when it would
+ * exceed the quota. */
 struct folder_append;
 int  folder_append_begin(struct folder *f, struct folder_append **a_r,
 			 int *fd_r, const char **err_r);
@@ -97,6 +101,20 @@ int  folder_append_commit(struct folder_append **a, unsigned flags,
 			  uint32_t keywords, time_t date, uint32_t *uid_r,
 			  const char **err_r);
 void folder_append_abort(struct folder_append **a);
+
+/* Copies message uid of src into dst with the given flags and keywords
+ * (keywords as dst's letters: the caller maps names), as a hard link
+ * where possible, else as a copy of the bytes. Returns 0 with *uid_r,
+ * 1 when the message is gone, FOLDER_OVERQUOTA, or -1 with *err_r. */
+int  folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
+		 unsigned flags, uint32_t keywords, uint32_t *uid_r,
+		 const char **err_r);
+
+/* A descriptor that becomes readable when new/ or cur/ change (inotify),
+ * for IDLE to wait on; -1 where inotify is not available (then poll with
+ * folder_sync). folder_watch_drain empties it before the next wait. */
+int  folder_watch(struct folder *f);
+void folder_watch_drain(struct folder *f);
 
 void folder_close(struct folder **f);
 

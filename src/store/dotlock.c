@@ -164,6 +164,11 @@ check_lock(const char *path, const char *lock_path)
 		}
 		return override(lock_path, &st) < 0 ? -1 : 1;
 	}
+	/* An empty lock is one whose creator died between creating it and
+	 * writing its pid, which a live writer does at once: after two
+	 * seconds it is stale, as Dovecot treats a lock it cannot read. */
+	if (st.st_size == 0 && now - st.st_mtime >= 2)
+		return override(lock_path, &st) < 0 ? -1 : 1;
 	last = st.st_mtime <= now ? st.st_mtime : now;
 	if (stat(path, &fst) == 0 && fst.st_mtime > last && fst.st_mtime <= now)
 		last = fst.st_mtime;

@@ -27,6 +27,8 @@
  * hide inside one timestamp) and the uidlist did not change, the scan is
  * skipped. */
 #include <dirent.h>
+#include <sys/inotify.h>
+#include <libgen.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@
 #include "store/filename.h"
 #include "store/folder.h"
 #include "store/mindex.h"
+#include "store/quota.h"
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -60,6 +63,8 @@ struct folder {
 	char *cur;              /* dir/cur */
 	char *newdir;           /* dir/new */
 	int readonly;
+	int quota_counted;      /* this folder's mail counts for the quota */
+	int watch_fd;           /* inotify on new/ and cur/, or -1 */
 	struct uidlist *ul;
 	struct mindex *ix;      /* MODSEQs, skua.index */
 	struct mindex_msg *mm;  /* scratch for mindex_update, cap entries */
@@ -492,6 +497,14 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	return 0;
 }
 
+static const char *
+last_component(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 int
 folder_open(const char *root, const char *dir, int readonly,
 	    struct folder **f_r, const char **err_r)
@@ -507,7 +520,10 @@ folder_open(const char *root, const char *dir, int readonly,
 	f->cur = path_join(dir, "cur");
 	f->newdir = path_join(dir, "new");
 	f->readonly = readonly;
+	f->watch_fd = -1;
 	f->names = arena_new(4096);
+	f->quota_counted = strcmp(dir, root) == 0 ||
+		quota_folder_counted(last_component(dir));
 	if (access(f->cur, F_OK) < 0) {
 		*err_r = ferr(f, "not a Maildir folder:", f->cur);
 		folder_close(&f);
@@ -731,19 +747,47 @@ folder_expunge(struct folder *f, uint32_t uid, const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
 	char path[4352];
+	struct stat st;
 
 	if (m == NULL)
 		return 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		msg_path(f, m, path, sizeof(path));
-		if (unlink(path) == 0)
+		/* The size leaves the quota with the file (maildirplusplus:
+		 * every writer keeps maildirsize in step). */
+		if (lstat(path, &st) == 0 && unlink(path) == 0) {
+			if (f->quota_counted &&
+			    quota_add(f->root, -(int64_t)st.st_size, -1,
+				      err_r) < 0)
+				return -1;
 			return 0;
+		}
 		if (errno != ENOENT) {
 			*err_r = ferr(f, "cannot remove", path);
 			return -1;
 		}
 		if (attempt == 0 && !relocate(f, m))
 			break;
+	}
+	return 0;
+}
+
+/* Refuses size more bytes and one more message over the quota. Returns
+ * 0, FOLDER_OVERQUOTA, or -1 with *err_r. */
+static int
+quota_room(struct folder *f, int64_t size, const char **err_r)
+{
+	struct quota_usage u;
+	int r;
+
+	if (!f->quota_counted)
+		return 0;
+	r = quota_check(f->root, size, 1, &u, err_r);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		*err_r = "Quota exceeded (mailbox for user is full)";
+		return FOLDER_OVERQUOTA;
 	}
 	return 0;
 }
@@ -807,12 +851,16 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	struct stat st;
 	const char *bases[1];
 	int64_t vsize;
+	int ret = -1;
 
 	if (fstat(a->fd, &st) < 0 || (vsize = wire_size(a->fd, st.st_size)) < 0 ||
 	    fsync(a->fd) < 0 || futimens(a->fd, times) < 0) {
 		*err_r = ferr(f, "cannot write", a->tmp_path);
 		goto fail;
 	}
+	if ((ret = quota_room(f, st.st_size, err_r)) != 0)
+		goto fail;
+	ret = -1;
 	mfilename_new_base(st.st_size, vsize, base, sizeof(base));
 	if (mfilename_build(base, strlen(base), flags, keywords, "", name,
 			    sizeof(name)) < 0) {
@@ -829,6 +877,8 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	close(a->fd);
 	free(a);
 	*ap = NULL;
+	if (f->quota_counted && quota_add(f->root, st.st_size, 1, err_r) < 0)
+		return -1;
 	bases[0] = base;
 	if (uidlist_update(f->ul, bases, 1, NULL, 0, err_r) < 0)
 		return -1;
@@ -836,7 +886,7 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	return 0;
 fail:
 	folder_append_abort(ap);
-	return -1;
+	return ret;
 }
 
 void
@@ -852,6 +902,121 @@ folder_append_abort(struct folder_append **ap)
 	*ap = NULL;
 }
 
+/* Copies the bytes of fd into a new message of dst: for a copy across
+ * file systems, where no link can be made. */
+static int
+copy_bytes(struct folder *dst, int fd, unsigned flags, uint32_t keywords,
+	   time_t date, uint32_t *uid_r, const char **err_r)
+{
+	struct folder_append *a;
+	char buf[65536];
+	ssize_t n;
+	int out;
+
+	if (folder_append_begin(dst, &a, &out, err_r) < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (n != 0) {
+		*err_r = ferr(dst, "cannot copy into", dst->dir);
+		folder_append_abort(&a);
+		return -1;
+	}
+	return folder_append_commit(&a, flags, keywords, date, uid_r, err_r);
+}
+
+int
+folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
+	    unsigned flags, uint32_t keywords, uint32_t *uid_r,
+	    const char **err_r)
+{
+	struct store_msg *m = msg_find(src, uid);
+	char from[4352], to[4352], base[FILENAME_MAX_LEN + 1];
+	char name[FILENAME_MAX_LEN + 1];
+	const char *bases[1];
+	struct stat st;
+	int64_t vsize;
+	int fd, gone, r;
+
+	if (m == NULL)
+		return 1;
+	fd = folder_msg_open(src, uid, &gone, err_r);
+	if (fd < 0)
+		return gone ? 1 : -1;
+	msg_path(src, m, from, sizeof(from));
+	if (fstat(fd, &st) < 0) {
+		*err_r = ferr(src, "cannot stat", from);
+		close(fd);
+		return -1;
+	}
+	if ((r = quota_room(dst, st.st_size, err_r)) != 0) {
+		close(fd);
+		return r;
+	}
+	vsize = m->vsize >= 0 ? m->vsize : wire_size(fd, st.st_size);
+	mfilename_new_base(st.st_size, vsize, base, sizeof(base));
+	if (mfilename_build(base, strlen(base), flags, keywords, "", name,
+			    sizeof(name)) < 0) {
+		*err_r = "file name too long";
+		close(fd);
+		return -1;
+	}
+	snprintf(to, sizeof(to), "%s/%s", dst->cur, name);
+	/* A hard link: no data copied, the same internal date, and one
+	 * file on disk for two messages (Dovecot does the same). */
+	if (link(from, to) < 0) {
+		if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+			*err_r = ferr(dst, "cannot link", to);
+			close(fd);
+			return -1;
+		}
+		r = copy_bytes(dst, fd, flags, keywords, st.st_mtime, uid_r,
+			       err_r);
+		close(fd);
+		return r;
+	}
+	close(fd);
+	if (dst->quota_counted &&
+	    quota_add(dst->root, st.st_size, 1, err_r) < 0)
+		return -1;
+	bases[0] = base;
+	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0)
+		return -1;
+	*uid_r = uidlist_lookup(dst->ul, base);
+	return 0;
+}
+
+int
+folder_watch(struct folder *f)
+{
+	const uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+			      IN_DELETE | IN_ONLYDIR;
+
+	if (f->watch_fd >= 0)
+		return f->watch_fd;
+	f->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (f->watch_fd < 0)
+		return -1;
+	if (inotify_add_watch(f->watch_fd, f->newdir, mask) < 0 ||
+	    inotify_add_watch(f->watch_fd, f->cur, mask) < 0) {
+		close(f->watch_fd);
+		f->watch_fd = -1;
+	}
+	return f->watch_fd;
+}
+
+void
+folder_watch_drain(struct folder *f)
+{
+	char buf[4096];
+
+	if (f->watch_fd < 0)
+		return;
+	while (read(f->watch_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
 void
 folder_close(struct folder **fp)
 {
@@ -859,6 +1024,8 @@ folder_close(struct folder **fp)
 
 	if (f == NULL)
 		return;
+	if (f->watch_fd >= 0)
+		close(f->watch_fd);
 	uidlist_free(&f->ul);
 	mindex_free(&f->ix);
 	arena_free(&f->names);

@@ -10,10 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/filename.h"
 #include "store/folder.h"
+#include "store/quota.h"
 
 static char root[256];
 
@@ -286,6 +289,182 @@ START_TEST(many_processes)
 }
 END_TEST
 
+
+static uint32_t
+append_text(struct folder *f, const char *text, unsigned flags)
+{
+	struct folder_append *ap;
+	const char *err = NULL;
+	uint32_t uid = 0;
+	int fd, r;
+
+	ck_assert_int_eq(folder_append_begin(f, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	r = folder_append_commit(&ap, flags, 0, 1000000000, &uid, &err);
+	ck_assert_msg(r == 0, "commit: %d %s", r, err);
+	return uid;
+}
+
+START_TEST(copy_links_with_new_flags)
+{
+	char sub[300];
+	struct folder *a, *b = NULL;
+	const char *err = NULL;
+	uint32_t uid = 0;
+	struct stat s1, s2;
+	char p1[600], p2[600];
+
+	snprintf(sub, sizeof(sub), "%s/.Sub", root);
+	mkmaildir(sub);
+	a = open_folder();
+	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
+	append_text(a, "Subject: x\n\nbody\n", MF_SEEN);
+	ck_assert_int_eq(folder_sync(a, NULL, &err), 0);
+	ck_assert_int_eq(folder_copy(a, 1, b, MF_SEEN | MF_FLAGGED, 0, &uid,
+				     &err), 0);
+	ck_assert_uint_eq(uid, 1);
+	ck_assert_int_eq(folder_sync(b, NULL, &err), 0);
+	ck_assert_uint_eq(folder_msg(b, 1)->flags, MF_SEEN | MF_FLAGGED);
+	snprintf(p1, sizeof(p1), "%s/cur/%s", root, folder_msg(a, 1)->name);
+	snprintf(p2, sizeof(p2), "%s/cur/%s", sub, folder_msg(b, 1)->name);
+	ck_assert_int_eq(stat(p1, &s1), 0);
+	ck_assert_int_eq(stat(p2, &s2), 0);
+	ck_assert_msg(s1.st_ino == s2.st_ino, "copy is not a hard link");
+	ck_assert_int_eq(s2.st_mtime, 1000000000);
+	/* A message that is gone copies as "gone". */
+	ck_assert_int_eq(folder_expunge(a, 1, &err), 0);
+	ck_assert_int_eq(folder_copy(a, 1, b, 0, 0, &uid, &err), 1);
+	folder_close(&a);
+	folder_close(&b);
+}
+END_TEST
+
+START_TEST(quota_refuses_and_counts)
+{
+	struct folder *f = open_folder();
+	struct folder_append *ap;
+	struct quota_usage u;
+	const char *err = NULL;
+	uint32_t uid;
+	int fd;
+	char big[200];
+
+	ck_assert_int_eq(quota_set_limits(root, 100, 0, &err), 0);
+	append_text(f, "small message\n", 0);          /* 14 bytes */
+	ck_assert_int_eq(quota_get(root, &u, &err), 0);
+	ck_assert_msg(u.bytes == 14 && u.messages == 1,
+		      "usage %lld/%lld, want 14/1", (long long)u.bytes,
+		      (long long)u.messages);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(folder_append_begin(f, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	ck_assert_int_eq(folder_append_commit(&ap, 0, 0, 1, &uid, &err),
+			 FOLDER_OVERQUOTA);
+	ck_assert_ptr_null(ap);
+	/* Nothing half-written: no new file in cur/ or tmp/. */
+	ck_assert_int_eq(folder_sync(f, NULL, &err), 0);
+	size_t n;
+	folder_msgs(f, &n);
+	ck_assert_uint_eq(n, 1);
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s/tmp", root);
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		ck_assert_msg(de->d_name[0] == '.', "left in tmp/: %s",
+			      de->d_name);
+	closedir(d);
+	ck_assert_int_eq(folder_expunge(f, 1, &err), 0);
+	ck_assert_int_eq(quota_get(root, &u, &err), 0);
+	ck_assert_msg(u.bytes == 0 && u.messages == 0,
+		      "usage after expunge %lld/%lld, want 0/0",
+		      (long long)u.bytes, (long long)u.messages);
+	folder_close(&f);
+}
+END_TEST
+
+START_TEST(watch_wakes_on_delivery)
+{
+	struct folder *f = open_folder();
+	int fd = folder_watch(f);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	deliver(root, "5.w.host", "x\n");
+	ck_assert_msg(poll(&p, 1, 1000) == 1, "no wake-up within a second");
+	folder_watch_drain(f);
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	folder_close(&f);
+}
+END_TEST
+
+/* kill -9 a writer at random points; after each kill the folder opens,
+ * every file has one UID, and no UID ever names another file. */
+START_TEST(kill_nine_loop)
+{
+	enum { MAX_ROUNDS = 150 };
+	char *seen[4096] = { 0 };
+	time_t stop = time(NULL) + 15;
+	unsigned seed = 12345;
+
+	for (int round = 0; round < MAX_ROUNDS && time(NULL) < stop; round++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct folder *f;
+			const char *err;
+			if (folder_open(root, root, 0, &f, &err) < 0)
+				_exit(1);
+			for (int i = 0;; i++) {
+				struct folder_append *ap;
+				uint32_t uid;
+				int fd;
+				size_t n;
+				if (folder_append_begin(f, &ap, &fd, &err) < 0 ||
+				    write(fd, "k\n", 2) != 2 ||
+				    folder_append_commit(&ap, 0, 0, 1, &uid,
+							 &err) < 0)
+					_exit(2);
+				folder_set_flags(f, uid, MF_SEEN, 0, &err);
+				folder_sync(f, NULL, &err);
+				const struct store_msg *m = folder_msgs(f, &n);
+				if (n > 20)
+					folder_expunge(f, m[i % n].uid, &err);
+			}
+		}
+		usleep(rand_r(&seed) % 20000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+
+		struct folder *f = open_folder();
+		const struct store_msg *m;
+		size_t n;
+		m = folder_msgs(f, &n);
+		for (size_t i = 0; i < n; i++) {
+			size_t len = strcspn(m[i].name, ":");
+			ck_assert_msg(m[i].uid < 4096, "uid %u", m[i].uid);
+			if (i > 0)
+				ck_assert_msg(m[i].uid > m[i - 1].uid,
+					      "UIDs out of order");
+			if (seen[m[i].uid] == NULL)
+				seen[m[i].uid] = strndup(m[i].name, len);
+			else
+				ck_assert_msg(strncmp(seen[m[i].uid], m[i].name,
+						      len) == 0,
+					      "uid %u now names %s, was %s",
+					      m[i].uid, m[i].name,
+					      seen[m[i].uid]);
+		}
+		folder_close(&f);
+		check_consistent(0);
+	}
+	for (int i = 0; i < 4096; i++)
+		free(seen[i]);
+}
+END_TEST
+
 static Suite *
 folder_suite(void)
 {
@@ -299,6 +478,10 @@ folder_suite(void)
 	tcase_add_test(tc, stale_name_is_relocated);
 	tcase_add_test(tc, append_commits_with_flags_and_date);
 	tcase_add_test(tc, many_processes);
+	tcase_add_test(tc, copy_links_with_new_flags);
+	tcase_add_test(tc, quota_refuses_and_counts);
+	tcase_add_test(tc, watch_wakes_on_delivery);
+	tcase_add_test(tc, kill_nine_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }
