@@ -40,6 +40,7 @@
 
 #include "store/filename.h"
 #include "store/folder.h"
+#include "store/keywords.h"
 #include "store/mindex.h"
 #include "store/quota.h"
 #include "store/uidlist.h"
@@ -497,6 +498,66 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	return 0;
 }
 
+static int
+base_cmp(const void *a, const void *b)
+{
+	const struct store_msg *x = *(const struct store_msg *const *)a;
+	const struct store_msg *y = *(const struct store_msg *const *)b;
+	size_t lx = base_len_of(x->name), ly = base_len_of(y->name);
+	int c = memcmp(x->name, y->name, lx < ly ? lx : ly);
+
+	return c != 0 ? c : (lx > ly) - (lx < ly);
+}
+
+/* Puts the keywords Courier kept in courierimapkeywords/ into the file
+ * names, once: when the folder has no dovecot-keywords yet, keywords_open
+ * imports Courier's names and writes that file, so the next open skips
+ * this (DESIGN.md: Courier's keywords are imported like its UIDs). */
+static int
+import_courier_keywords(struct folder *f, const char **err_r)
+{
+	char path[4200];
+	struct keywords *kw;
+	struct keywords_courier_msg *cm = NULL;
+	struct store_msg **byname, key, *keyp;
+	size_t n = 0;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/dovecot-keywords", f->dir);
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/courierimapkeywords", f->dir);
+	if (access(path, F_OK) < 0)
+		return 0;
+	if (keywords_open(f->dir, &kw, err_r) < 0)
+		return -1;
+	if (keywords_courier_messages(kw, &cm, &n, err_r) < 0)
+		goto out;
+	byname = malloc((f->n + 1) * sizeof(*byname));
+	if (byname == NULL)
+		abort();
+	for (size_t i = 0; i < f->n; i++)
+		byname[i] = &f->msgs[i];
+	qsort(byname, f->n, sizeof(*byname), base_cmp);
+	ret = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct store_msg **hit;
+
+		key.name = cm[i].base;
+		keyp = &key;
+		hit = bsearch(&keyp, byname, f->n, sizeof(*byname), base_cmp);
+		if (hit != NULL && folder_set_flags(f, (*hit)->uid,
+		    (*hit)->flags, (*hit)->keywords | cm[i].keywords,
+		    err_r) < 0)
+			ret = -1;
+	}
+	free(byname);
+	keywords_courier_free(&cm, n);
+out:
+	keywords_free(&kw);
+	return ret;
+}
+
 static const char *
 last_component(const char *path)
 {
@@ -552,7 +613,8 @@ folder_open(const char *root, const char *dir, int readonly,
 	}
 	f->uidvalidity = uidlist_uidvalidity(f->ul);
 	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
-	    index_sync(f, err_r) < 0) {
+	    index_sync(f, err_r) < 0 ||
+	    (!readonly && import_courier_keywords(f, err_r) < 0)) {
 		folder_close(&f);
 		return -1;
 	}

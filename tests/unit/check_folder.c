@@ -465,6 +465,37 @@ START_TEST(kill_nine_loop)
 }
 END_TEST
 
+/* A folder Courier served: its keywords arrive in the file names and in
+ * dovecot-keywords on first open. */
+START_TEST(courier_keywords_imported)
+{
+	char path[400];
+	FILE *fp;
+	struct folder *f;
+	const struct store_msg *m;
+	size_t n;
+
+	deliver(root, "1700000000.c1.host", "x\n");
+	deliver(root, "1700000001.c2.host", "y\n");
+	snprintf(path, sizeof(path), "%s/courierimapkeywords", root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/courierimapkeywords/:list", root);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("$Label1\nNonJunk\n\n1700000001.c2.host:0 1\n", fp);
+	fclose(fp);
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(m[0].keywords == 0 && m[1].keywords == 3,
+		      "keywords %x %x, want 0 3", m[0].keywords, m[1].keywords);
+	ck_assert_msg(strstr(m[1].name, ":2,ab") != NULL, "name %s", m[1].name);
+	snprintf(path, sizeof(path), "%s/dovecot-keywords", root);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	folder_close(&f);
+}
+END_TEST
+
 static Suite *
 folder_suite(void)
 {
@@ -481,6 +512,7 @@ folder_suite(void)
 	tcase_add_test(tc, copy_links_with_new_flags);
 	tcase_add_test(tc, quota_refuses_and_counts);
 	tcase_add_test(tc, watch_wakes_on_delivery);
+	tcase_add_test(tc, courier_keywords_imported);
 	tcase_add_test(tc, kill_nine_loop);
 	suite_add_tcase(s, tc);
 	return s;
