@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "util/base64.h"
+
 #define SASL_FIELD_MAX 1024
 
 enum sasl_mech { SASL_PLAIN, SASL_LOGIN };
@@ -46,16 +48,5 @@ void sasl_begin(struct sasl *s, enum sasl_mech mech);
 enum sasl_step sasl_step(struct sasl *s, const char *response);
 /* Zeroes the password and the rest. */
 void sasl_clear(struct sasl *s);
-
-/* base64 helpers (RFC 4648 section 4, no line breaks). decode is strict:
- * padding required, no whitespace, no characters outside the alphabet,
- * zero bits after the data. It returns the length (the output is not
- * NUL-terminated), or -1 for bad input or an output over out_size.
- * encode writes a NUL-terminated string and returns its length; like
- * snprintf, a return >= out_size means it did not fit and out holds "". */
-long   base64_decode(const char *in, size_t in_len, unsigned char *out,
-		     size_t out_size);
-size_t base64_encode(const unsigned char *in, size_t in_len, char *out,
-		     size_t out_size);
 
 #endif

@@ -17,22 +17,7 @@
 #include <strings.h>
 
 #include "mail/decode.h"
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+#include "util/base64.h"
 
 static int
 is_b64_space(unsigned char c)
@@ -61,7 +46,7 @@ decode_base64(const unsigned char *d, size_t len, int strict,
 	int n = 0, pad = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		int v = b64_value(d[i]);
+		int v = base64_value(d[i], 0);
 
 		if (is_b64_space(d[i]))
 			continue;

@@ -14,6 +14,7 @@
 
 #include "mail/charset.h"
 #include "mail/rfc2047.h"
+#include "util/base64.h"
 
 struct eword {
 	const char *charset;    /* NUL-terminated copy in cs */
@@ -66,22 +67,6 @@ parse_eword(const char *s, size_t len, struct eword *w)
 	return 1;
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Lenient base64: stops at '=', skips other bytes outside the alphabet. */
 static size_t
 decode_b(const char *s, size_t len, unsigned char *out)
@@ -91,7 +76,7 @@ decode_b(const char *s, size_t len, unsigned char *out)
 	size_t n = 0;
 
 	for (size_t i = 0; i < len && s[i] != '='; i++) {
-		if ((v = b64_value((unsigned char)s[i])) < 0)
+		if ((v = base64_value((unsigned char)s[i], 0)) < 0)
 			continue;
 		acc = (acc << 6 | (unsigned)v) & 0xffffff;
 		bits += 6;

@@ -26,26 +26,10 @@
 #include <stdint.h>
 
 #include "store/mutf7.h"
+#include "util/base64.h"
 
 static const char b64_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-/* The 6-bit value of a modified base64 character, or -1. */
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 static int
 is_printable_ascii(uint32_t c)
@@ -138,7 +122,7 @@ decode_run(const unsigned char *in, size_t len, size_t *pos, struct buf *out)
 	size_t i = *pos;
 
 	for (; i < len && in[i] != '-'; i++) {
-		int v = b64_value(in[i]);
+		int v = base64_value(in[i], 1);
 		uint32_t u;
 
 		if (v < 0)
