@@ -27,6 +27,8 @@ enum session_state {
 
 #define SESSION_IN_SIZE 16384
 
+struct mailstore;
+
 struct session {
 	const struct config *config;
 	struct stream *stream;
@@ -37,6 +39,7 @@ struct session {
 
 	struct auth_user user;          /* valid once authenticated */
 	char *maildir;                  /* resolved at login */
+	struct mailstore *store;        /* set up at login */
 	char peer_ip[ADDR_STR_MAX];     /* "" when unknown */
 	int peer_local;                 /* peer is in local_networks */
 	int auth_failures;
@@ -71,7 +74,8 @@ const char *session_read_line(struct session *s, size_t *len_r);
 /* Drops input already read but not parsed (after STARTTLS). */
 void session_discard_input(struct session *s);
 /* Enters the authenticated state as u (already dropped to): resolves
- * the Maildir and widens the parser's limits. */
+ * the Maildir, sets up s->store (making what is missing, see
+ * imap/mailstore.h) and widens the parser's limits. */
 void session_logged_in(struct session *s, const struct auth_user *u);
 /* Switches the parser to the limits of the current state. */
 void session_apply_limits(struct session *s);

@@ -15,10 +15,12 @@
 
 enum plaintext_auth { PLAINTEXT_NEVER, PLAINTEXT_LOOPBACK, PLAINTEXT_ALWAYS };
 enum auth_backend { AUTH_BACKEND_PAM, AUTH_BACKEND_PASSWD_FILE };
+/* How folder names are written on disk (folder_names_on_disk). */
+enum disk_names { DISK_NAMES_AUTO, DISK_NAMES_MUTF7, DISK_NAMES_UTF8 };
 
 struct config {
-	/* List values (listen, listen_tls, local_networks) hold words
-	 * separated by single spaces, and may be empty. */
+	/* List values (listen, listen_tls, local_networks, special_folders)
+	 * hold words separated by single spaces, and may be empty. */
 	char *listen;           /* plain listeners, STARTTLS offered */
 	char *listen_tls;       /* implicit TLS listeners */
 	char *tls_cert;         /* PEM: certificate and chain */
@@ -28,6 +30,10 @@ struct config {
 	char *plaintext_auth;   /* never | loopback | always */
 	char *local_networks;   /* what "loopback" means for plaintext_auth */
 	char *maildir;          /* "~/Maildir": ~ is the user's home */
+	char *special_folders;  /* made at login when absent */
+	char *namespace_prefix; /* "" or ending in the separator */
+	char *namespace_separator;      /* "/" or "." */
+	char *folder_names_on_disk;     /* auto | mutf7 | utf8 */
 	char *pidfile;
 	char *syslog_facility;
 	long max_connections;
@@ -40,6 +46,8 @@ struct config {
 	/* Derived when loaded: */
 	enum plaintext_auth plaintext;
 	enum auth_backend backend;
+	char namespace_sep;     /* namespace_separator[0] */
+	enum disk_names disk_names;
 	char *passwd_file;      /* with AUTH_BACKEND_PASSWD_FILE */
 	char *path;             /* the file read, NULL if none */
 };
@@ -54,10 +62,15 @@ void config_init(struct config *c);
  *   FILE:LINE: unknown key 'KEY'
  *   FILE:LINE: expected 'key = value'
  *   FILE:LINE: KEY: <why> (want <what a good value looks like>)
- *   FILE:LINE: line longer than 4096 bytes */
+ *   FILE:LINE: line longer than 4096 bytes
+ * Keys that are checked together (namespace_prefix must end with
+ * namespace_separator) are checked when the whole file is read, and the
+ * message names the last line that set one of them. */
 int  config_load(struct config *c, const char *path, char *err);
 /* Sets one key as the command line does, with the same checks. Returns 0,
- * or -1 with err set as above without "FILE:LINE: " and c unchanged. */
+ * or -1 with err set as above without "FILE:LINE: " and c unchanged.
+ * Keys checked together are checked against the values c has now, so
+ * set namespace_separator before a namespace_prefix that needs it. */
 int  config_set(struct config *c, const char *key, const char *value,
 		char *err);
 /* Writes `key = value` for each key that differs from its default, in

@@ -18,6 +18,7 @@
 
 #include "imap/capability.h"
 #include "imap/command.h"
+#include "imap/mailstore.h"
 #include "imap/response.h"
 #include "imap/session.h"
 #include "util/log.h"
@@ -91,6 +92,8 @@ session_logged_in(struct session *s, const struct auth_user *u)
 	s->state = ST_AUTH;
 	free(s->maildir);
 	s->maildir = resolve_maildir(s->config->maildir, u->home);
+	mailstore_free(&s->store);
+	s->store = mailstore_open(s->config, s->maildir, u->name);
 	session_apply_limits(s);
 }
 
@@ -343,6 +346,7 @@ session_run(const struct session_params *p)
 	stream_free(&s->stream);
 	parser_free(&s->parser);
 	arena_free(&s->arena);
+	mailstore_free(&s->store);
 	free(s->maildir);
 	free(s);
 	return 0;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/addr.h"
 #include "util/config.h"
@@ -49,7 +50,8 @@ struct key {
 	const char *doc;                /* one line for the sample file */
 };
 
-static check_fn check_listen, check_networks, check_auth;
+static check_fn check_listen, check_networks, check_auth, check_prefix,
+	check_folders;
 
 /* In the order of enum plaintext_auth. */
 static const char *const plaintext_choices[] = {
@@ -60,6 +62,13 @@ static const char *const facility_choices[] = {
 	"mail", "daemon", "auth", "authpriv", "user", "local0", "local1",
 	"local2", "local3", "local4", "local5", "local6", "local7", NULL
 };
+
+/* In the order of enum disk_names. */
+static const char *const disk_names_choices[] = {
+	"auto", "mutf7", "utf8", NULL
+};
+/* The hierarchy separators of Dovecot's and Courier's namespaces. */
+static const char *const separator_choices[] = { "/", ".", NULL };
 
 #define OFF(field) offsetof(struct config, field)
 #define LISTEN_WANT "ADDRESS:PORT or [IPV6]:PORT, blank-separated, or nothing"
@@ -102,6 +111,29 @@ static const struct key keys[] = {
 	{ .name = "maildir", .type = KEY_STRING, .offset = OFF(maildir),
 	  .def = "~/Maildir", .want = "a directory name",
 	  .doc = "The user's INBOX and folders; ~ is the home directory." },
+	{ .name = "special_folders", .type = KEY_LIST,
+	  .offset = OFF(special_folders),
+	  .def = "Drafts Sent Trash Junk Archive", .check = check_folders,
+	  .want = "folder names, blank-separated, or nothing",
+	  .doc = "Folders made at login when absent; Drafts, Sent, Trash, "
+		 "Junk and Archive get their special-use attribute. "
+		 "Empty for none." },
+	{ .name = "namespace_prefix", .type = KEY_LIST,
+	  .offset = OFF(namespace_prefix), .def = "", .check = check_prefix,
+	  .want = "one word ending in namespace_separator, or nothing",
+	  .doc = "What every folder name but INBOX starts with, such as "
+		 "INBOX. for clients used to Courier; empty for none." },
+	{ .name = "namespace_separator", .type = KEY_ENUM,
+	  .offset = OFF(namespace_separator), .def = "/",
+	  .choices = separator_choices,
+	  .doc = "The hierarchy separator clients see: / (Dovecot) or "
+		 ". (Courier)." },
+	{ .name = "folder_names_on_disk", .type = KEY_ENUM,
+	  .offset = OFF(folder_names_on_disk), .def = "auto",
+	  .choices = disk_names_choices,
+	  .doc = "How non-ASCII folder names are written on disk: mutf7 "
+		 "(Dovecot, Courier before 5), utf8 (Courier 5), or auto "
+		 "to tell from the folders already there." },
 	{ .name = "pidfile", .type = KEY_STRING, .offset = OFF(pidfile),
 	  .def = "/run/skua/imapd.pid", .want = "a file name",
 	  .doc = "Where the standalone daemon writes its process ID." },
@@ -321,6 +353,76 @@ check_networks(const char *value, char *why, size_t size)
 	return 0;
 }
 
+/* A prefix is one word without the LIST wildcards; that it ends with the
+ * separator is checked with namespace_separator (check_across). */
+static int
+check_prefix(const char *value, char *why, size_t size)
+{
+	const char *bad = strpbrk(value, " %*");
+
+	if (bad == NULL)
+		return 0;
+	if (*bad == ' ')
+		snprintf(why, size, "'%.64s' is more than one word", value);
+	else
+		snprintf(why, size, "'%.64s' holds the wildcard '%c'", value,
+			 *bad);
+	return -1;
+}
+
+/* Folder names are checked in full at login, against the namespace; here
+ * only what can never be a folder: a wildcard, or INBOX itself. */
+static int
+check_folders(const char *value, char *why, size_t size)
+{
+	const char *p = value, *start;
+	size_t n;
+
+	while (*p != '\0') {
+		for (start = p; *p != '\0' && *p != ' '; p++)
+			;
+		n = (size_t)(p - start);
+		if (strcspn(start, "%*") < n) {
+			snprintf(why, size, "'%.*s' holds a wildcard",
+				 (int)(n > 64 ? 64 : n), start);
+			return -1;
+		}
+		if (n == 5 && strncasecmp(start, "INBOX", 5) == 0) {
+			snprintf(why, size, "INBOX always exists");
+			return -1;
+		}
+		if (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Checks the keys that only make sense together: a namespace prefix is
+ * levels of folder names, each followed by the separator. Returns 0, or
+ * -1 with why set to "key: why (want ...)". */
+static int
+check_across(const struct config *c, char *why, size_t size)
+{
+	const char *prefix = c->namespace_prefix;
+	char sep = c->namespace_sep;
+	size_t n = strlen(prefix);
+	char twice[3] = { sep, sep, '\0' };
+
+	if (n == 0)
+		return 0;
+	if (prefix[n - 1] != sep)
+		snprintf(why, size, "namespace_prefix: '%.64s' does not end "
+			 "with namespace_separator '%c'", prefix, sep);
+	else if (n == 1 || prefix[0] == sep || strstr(prefix, twice) != NULL)
+		snprintf(why, size, "namespace_prefix: '%.64s' has an empty "
+			 "level", prefix);
+	else
+		return 0;
+	snprintf(why + strlen(why), size - strlen(why),
+		 " (want a prefix such as INBOX%c, or nothing)", sep);
+	return -1;
+}
+
 /* Writes "a, b or c" for the choices of k. */
 static void
 format_choices(const struct key *k, char *out, size_t size)
@@ -412,6 +514,9 @@ derive(struct config *c)
 
 	c->plaintext = (enum plaintext_auth)choice_index(plaintext_choices,
 							  c->plaintext_auth);
+	c->namespace_sep = c->namespace_separator[0];
+	c->disk_names = (enum disk_names)choice_index(disk_names_choices,
+						       c->folder_names_on_disk);
 	free(c->passwd_file);
 	c->passwd_file = NULL;
 	c->backend = AUTH_BACKEND_PAM;
@@ -518,7 +623,8 @@ read_line(FILE *f, char *buf, size_t size)
  * a comment at the beginning of the line or after a blank, so that a '#'
  * inside a word (a path, say) stays part of the value. */
 static int
-parse_line(struct config *c, char *line, char *err, size_t size)
+parse_line(struct config *c, char *line, const char **key_r, char *err,
+	   size_t size)
 {
 	char *p, *eq, *key;
 
@@ -537,23 +643,41 @@ parse_line(struct config *c, char *line, char *err, size_t size)
 	}
 	*eq = '\0';
 	key = trim(line);
+	*key_r = key;
 	return set_key(c, key, trim(eq + 1), err, size);
+}
+
+/* 1 for the keys that check_across looks at. */
+static int
+checked_across(const char *key)
+{
+	return strcmp(key, "namespace_prefix") == 0 ||
+	       strcmp(key, "namespace_separator") == 0;
 }
 
 static int
 read_file(struct config *c, FILE *f, const char *path, char *err)
 {
 	char line[CONFIG_LINE_MAX + 1], why[WHY_MAX];
-	unsigned lineno = 0;
+	unsigned lineno = 0, across_line = 0;
+	const char *key;
 
 	for (;;) {
 		lineno++;
+		key = NULL;
 		switch (read_line(f, line, sizeof(line))) {
 		case LINE_EOF:
-			return 0;
+			/* Defaults pass, so a failure has a line to name. */
+			if (check_across(c, why, sizeof(why)) == 0)
+				return 0;
+			lineno = across_line;
+			break;
 		case LINE_OK:
-			if (parse_line(c, line, why, sizeof(why)) == 0)
+			if (parse_line(c, line, &key, why, sizeof(why)) == 0) {
+				if (key != NULL && checked_across(key))
+					across_line = lineno;
 				continue;
+			}
 			break;
 		case LINE_LONG:
 			snprintf(why, sizeof(why),
@@ -602,11 +726,22 @@ config_load(struct config *c, const char *path, char *err)
 int
 config_set(struct config *c, const char *key, const char *value, char *err)
 {
+	struct config tmp;
 	char *copy = xstrdup(value);
-	int ret = set_key(c, key, trim(copy), err, CONFIG_ERR_MAX);
+	int ret;
 
+	config_copy(&tmp, c);
+	ret = set_key(&tmp, key, trim(copy), err, CONFIG_ERR_MAX);
+	if (ret == 0)
+		ret = check_across(&tmp, err, CONFIG_ERR_MAX);
 	free(copy);
-	return ret;
+	if (ret < 0) {
+		config_free(&tmp);
+		return -1;
+	}
+	config_free(c);
+	*c = tmp;
+	return 0;
 }
 
 static void
@@ -679,7 +814,8 @@ config_print_all(FILE *out)
 			snprintf(text, sizeof(text), "%s", k->doc);
 		fprintf(out, "\n");
 		print_comment(out, text);
-		fprintf(out, "#%s = %s\n", k->name, k->def);
+		fprintf(out, "#%s =%s%s\n", k->name, k->def[0] ? " " : "",
+			k->def);
 	}
 }
 

@@ -115,6 +115,10 @@ START_TEST(defaults)
 	EXPECT_STR(c.plaintext_auth, "loopback");
 	EXPECT_STR(c.local_networks, "127.0.0.0/8 ::1/128");
 	EXPECT_STR(c.maildir, "~/Maildir");
+	EXPECT_STR(c.special_folders, "Drafts Sent Trash Junk Archive");
+	EXPECT_STR(c.namespace_prefix, "");
+	EXPECT_STR(c.namespace_separator, "/");
+	EXPECT_STR(c.folder_names_on_disk, "auto");
 	EXPECT_STR(c.pidfile, "/run/skua/imapd.pid");
 	EXPECT_STR(c.syslog_facility, "mail");
 	EXPECT_INT(c.max_connections, 1000);
@@ -124,6 +128,8 @@ START_TEST(defaults)
 	EXPECT_INT(c.max_auth_failures, 3);
 	EXPECT_INT(c.plaintext, PLAINTEXT_LOOPBACK);
 	EXPECT_INT(c.backend, AUTH_BACKEND_PAM);
+	EXPECT_INT(c.namespace_sep, '/');
+	EXPECT_INT(c.disk_names, DISK_NAMES_AUTO);
 	ck_assert_msg(c.passwd_file == NULL, "passwd_file: got '%s', want NULL",
 		      c.passwd_file);
 	ck_assert_msg(c.path == NULL, "path: got '%s', want NULL", c.path);
@@ -142,6 +148,10 @@ static const char every_key[] =
 	"plaintext_auth = always\n"
 	"local_networks = 10.0.0.0/8 fd00::/8\n"
 	"maildir = ~/Mail\n"
+	"special_folders = Sent Trash\n"
+	"namespace_prefix = INBOX.\n"
+	"namespace_separator = .\n"
+	"folder_names_on_disk = utf8\n"
 	"pidfile = /tmp/imapd.pid\n"
 	"syslog_facility = local3\n"
 	"max_connections = 1000000\n"
@@ -166,6 +176,12 @@ START_TEST(every_key_loads)
 	EXPECT_STR(c.plaintext_auth, "always");
 	EXPECT_STR(c.local_networks, "10.0.0.0/8 fd00::/8");
 	EXPECT_STR(c.maildir, "~/Mail");
+	EXPECT_STR(c.special_folders, "Sent Trash");
+	EXPECT_STR(c.namespace_prefix, "INBOX.");
+	EXPECT_STR(c.namespace_separator, ".");
+	EXPECT_INT(c.namespace_sep, '.');
+	EXPECT_STR(c.folder_names_on_disk, "utf8");
+	EXPECT_INT(c.disk_names, DISK_NAMES_UTF8);
 	EXPECT_STR(c.pidfile, "/tmp/imapd.pid");
 	EXPECT_STR(c.syslog_facility, "local3");
 	EXPECT_INT(c.max_connections, 1000000);
@@ -357,6 +373,40 @@ static const struct {
 	{ "maildir =", "maildir: empty value (want a directory name)" },
 	{ "maildir = Mail\rdir", "maildir: control character in value" },
 	{ "maildir = \x1b[31m", "maildir: control character in value" },
+	{ "special_folders = Sent Junk*",
+	  "special_folders: 'Junk*' holds a wildcard "
+	  "(want folder names, blank-separated, or nothing)" },
+	{ "special_folders = Sent inbox",
+	  "special_folders: INBOX always exists "
+	  "(want folder names, blank-separated, or nothing)" },
+	{ "namespace_separator = \\",
+	  "namespace_separator: '\\' is not a choice (want / or .)" },
+	{ "namespace_separator =",
+	  "namespace_separator: '' is not a choice (want / or .)" },
+	{ "namespace_separator = ./",
+	  "namespace_separator: './' is not a choice (want / or .)" },
+	{ "namespace_prefix = IN BOX/",
+	  "namespace_prefix: 'IN BOX/' is more than one word "
+	  "(want one word ending in namespace_separator, or nothing)" },
+	{ "namespace_prefix = %/",
+	  "namespace_prefix: '%/' holds the wildcard '%' "
+	  "(want one word ending in namespace_separator, or nothing)" },
+	{ "namespace_prefix = INBOX.",
+	  "namespace_prefix: 'INBOX.' does not end with "
+	  "namespace_separator '/' (want a prefix such as INBOX/, "
+	  "or nothing)" },
+	{ "namespace_prefix = INBOX//",
+	  "namespace_prefix: 'INBOX//' has an empty level "
+	  "(want a prefix such as INBOX/, or nothing)" },
+	{ "namespace_prefix = /",
+	  "namespace_prefix: '/' has an empty level "
+	  "(want a prefix such as INBOX/, or nothing)" },
+	{ "namespace_prefix = /INBOX/",
+	  "namespace_prefix: '/INBOX/' has an empty level "
+	  "(want a prefix such as INBOX/, or nothing)" },
+	{ "folder_names_on_disk = utf7",
+	  "folder_names_on_disk: 'utf7' is not a choice "
+	  "(want auto, mutf7 or utf8)" },
 };
 
 START_TEST(bad_value)
@@ -388,6 +438,82 @@ START_TEST(bad_value_set)
 		      "config_set %s '%s': got success, want -1", key, value);
 	EXPECT_STR(err, bad_values[_i].want);
 	expect_changed(&c, "");
+	config_free(&c);
+}
+END_TEST
+
+/* The prefix must end with the separator; in a file that is checked
+ * once the whole file is read, so the order of the two lines is free. */
+START_TEST(namespace_any_order)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX];
+
+	ck_assert_msg(load_text(&c, "namespace_prefix = INBOX.\n"
+				"namespace_separator = .\n", err) == 0,
+		      "prefix first: got error '%s', want success", err);
+	EXPECT_STR(c.namespace_prefix, "INBOX.");
+	EXPECT_INT(c.namespace_sep, '.');
+	config_free(&c);
+	ck_assert_msg(load_text(&c, "namespace_separator = .\n"
+				"namespace_prefix = INBOX.\n"
+				"special_folders =\n", err) == 0,
+		      "separator first: got error '%s', want success", err);
+	EXPECT_STR(c.special_folders, "");
+	config_free(&c);
+	ck_assert_msg(load_text(&c, "namespace_prefix = Mail/Box/\n", err) == 0,
+		      "two levels: got error '%s', want success", err);
+	config_free(&c);
+}
+END_TEST
+
+/* A failure names the last line that set one of the two keys. */
+START_TEST(namespace_mismatch)
+{
+	expect_load_error("namespace_prefix = INBOX.\n"
+			  "max_connections = 5\n"
+			  "namespace_separator = .\n"
+			  "namespace_separator = /\n"
+			  "# end\n",
+			  "4: namespace_prefix: 'INBOX.' does not end with "
+			  "namespace_separator '/' (want a prefix such as "
+			  "INBOX/, or nothing)");
+	expect_load_error("namespace_separator = .\n"
+			  "namespace_prefix = INBOX/\n"
+			  "maildir = ~/Mail\n",
+			  "2: namespace_prefix: 'INBOX/' does not end with "
+			  "namespace_separator '.' (want a prefix such as "
+			  "INBOX., or nothing)");
+}
+END_TEST
+
+/* config_set checks against the values in place, and keeps c on error. */
+START_TEST(namespace_set)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX];
+
+	config_init(&c);
+	ck_assert_msg(config_set(&c, "namespace_prefix", "INBOX.", err) == -1,
+		      "prefix before separator: got success, want -1");
+	EXPECT_STR(err, "namespace_prefix: 'INBOX.' does not end with "
+		   "namespace_separator '/' (want a prefix such as INBOX/, "
+		   "or nothing)");
+	expect_changed(&c, "");
+	ck_assert_msg(config_set(&c, "namespace_separator", ".", err) == 0,
+		      "got error '%s', want success", err);
+	ck_assert_msg(config_set(&c, "namespace_prefix", "INBOX.", err) == 0,
+		      "got error '%s', want success", err);
+	ck_assert_msg(config_set(&c, "namespace_separator", "/", err) == -1,
+		      "separator against the prefix: got success, want -1");
+	EXPECT_INT(c.namespace_sep, '.');
+	ck_assert_msg(config_set(&c, "folder_names_on_disk", "mutf7",
+				 err) == 0,
+		      "got error '%s', want success", err);
+	EXPECT_INT(c.disk_names, DISK_NAMES_MUTF7);
+	expect_changed(&c, "namespace_prefix = INBOX.\n"
+			   "namespace_separator = .\n"
+			   "folder_names_on_disk = mutf7\n");
 	config_free(&c);
 }
 END_TEST
@@ -535,6 +661,9 @@ START_TEST(print_all_is_a_config)
 		"\n#plaintext_auth = loopback\n",
 		"\n#local_networks = 127.0.0.0/8 ::1/128\n",
 		"\n#maildir = ~/Maildir\n",
+		"\n#special_folders = Drafts Sent Trash Junk Archive\n",
+		"\n#namespace_prefix =\n", "\n#namespace_separator = /\n",
+		"\n#folder_names_on_disk = auto\n",
 		"\n#pidfile = /run/skua/imapd.pid\n",
 		"\n#syslog_facility = mail\n", "\n#max_connections = 1000\n",
 		"\n#max_connections_per_ip = 50\n", "\n#login_timeout = 60\n",
@@ -663,6 +792,7 @@ config_suite(void)
 	tcase_add_test(tc, comments_and_blanks);
 	tcase_add_test(tc, empty_file);
 	tcase_add_test(tc, later_key_wins);
+	tcase_add_test(tc, namespace_any_order);
 	tcase_add_test(tc, failed_load_keeps_config);
 	tcase_add_test(tc, load_over_current);
 	tcase_add_test(tc, long_lines);
@@ -678,11 +808,13 @@ config_suite(void)
 			    sizeof(bad_values) / sizeof(bad_values[0]));
 	tcase_add_loop_test(tc, bad_value_set, 0,
 			    sizeof(bad_values) / sizeof(bad_values[0]));
+	tcase_add_test(tc, namespace_mismatch);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("set and print");
 	tcase_add_test(tc, auth_backends);
 	tcase_add_test(tc, set_overrides);
+	tcase_add_test(tc, namespace_set);
 	tcase_add_test(tc, changed_round_trip);
 	tcase_add_test(tc, print_all_is_a_config);
 	suite_add_tcase(s, tc);
