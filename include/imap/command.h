@@ -28,6 +28,18 @@ enum session_state {
 #define SESSION_IN_SIZE 16384
 
 struct mailstore;
+struct folder;
+struct view;
+struct keywords;
+
+/* The selected mailbox (RFC 3501 3.3). */
+struct selected {
+	char *name;                     /* as the client named it */
+	struct folder *folder;
+	struct view *view;
+	struct keywords *kw;
+	int readonly;                   /* EXAMINE */
+};
 
 struct session {
 	const struct config *config;
@@ -40,6 +52,9 @@ struct session {
 	struct auth_user user;          /* valid once authenticated */
 	char *maildir;                  /* resolved at login */
 	struct mailstore *store;        /* set up at login */
+	struct selected sel;            /* valid in ST_SELECTED */
+	int uid_command;                /* the command came as UID ... */
+	unsigned cmd_flags;             /* CMD_* of the running command */
 	char peer_ip[ADDR_STR_MAX];     /* "" when unknown */
 	int peer_local;                 /* peer is in local_networks */
 	int auth_failures;
@@ -55,10 +70,17 @@ struct session {
 
 typedef void command_fn(struct session *s, const struct command *cmd);
 
+/* RFC 3501 7.4.1: no EXPUNGE response while a FETCH, STORE or SEARCH
+ * runs (nor their UID forms), so sequence numbers hold still. */
+#define CMD_NO_EXPUNGE  0x01
+/* May come as "UID name ..." (RFC 3501 6.4.8). */
+#define CMD_UID_FORM    0x02
+
 struct command_def {
 	const char *name;
 	command_fn *fn;
 	unsigned states;                /* ST_* where it is allowed */
+	unsigned flags;                 /* CMD_* */
 };
 
 /* The handler for name (upper case), or NULL for an unknown command. */
@@ -77,6 +99,14 @@ void session_discard_input(struct session *s);
  * the Maildir, sets up s->store (making what is missing, see
  * imap/mailstore.h) and widens the parser's limits. */
 void session_logged_in(struct session *s, const struct auth_user *u);
+/* Ends a command with "tag OK text": in the selected state it first
+ * syncs the mailbox and sends the untagged updates the client may hear
+ * now (EXISTS, RECENT, FETCH FLAGS, and EXPUNGE unless the command is
+ * CMD_NO_EXPUNGE). fmt may start with a response code. */
+void session_ok(struct session *s, const struct command *cmd,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Leaves the selected state (CLOSE, UNSELECT, a new SELECT). */
+void session_unselect(struct session *s);
 /* Switches the parser to the limits of the current state. */
 void session_apply_limits(struct session *s);
 
@@ -84,6 +114,13 @@ void session_apply_limits(struct session *s);
 command_fn cmd_capability, cmd_noop, cmd_logout, cmd_id;
 command_fn cmd_starttls;
 command_fn cmd_login, cmd_authenticate;
-command_fn cmd_unavailable;
+command_fn cmd_unavailable, cmd_uid;
+command_fn cmd_select, cmd_examine, cmd_close, cmd_check, cmd_expunge;
+command_fn cmd_idle;
+command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,
+	   cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status;
+command_fn cmd_append, cmd_store, cmd_copy;
+command_fn cmd_fetch;
+command_fn cmd_search;
 
 #endif

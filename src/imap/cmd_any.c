@@ -33,7 +33,8 @@ cmd_noop(struct session *s, const struct command *cmd)
 {
 	if (extra_args(s, cmd))
 		return;
-	resp_tagged(s->stream, cmd->tag, "OK", "NOOP completed.");
+	/* RFC 3501 6.1.2: NOOP is how a client polls for updates. */
+	session_ok(s, cmd, "NOOP completed.");
 }
 
 void

@@ -3,39 +3,41 @@
  * The mailbox commands of RFC 3501 6.3 and 6.4 are listed so that they
  * get an honest NO in the right states instead of "unknown command";
  * they come to life with the Maildir store. */
+#include <ctype.h>
 #include <string.h>
 
 #include "imap/command.h"
 #include "imap/response.h"
 
 static const struct command_def commands[] = {
-	/* name           handler            states */
-	{ "CAPABILITY",   cmd_capability,    ST_ANY },
-	{ "NOOP",         cmd_noop,          ST_ANY },
-	{ "LOGOUT",       cmd_logout,        ST_ANY },
-	{ "ID",           cmd_id,            ST_ANY },
-	{ "STARTTLS",     cmd_starttls,      ST_NOT_AUTH },
-	{ "LOGIN",        cmd_login,         ST_NOT_AUTH },
-	{ "AUTHENTICATE", cmd_authenticate,  ST_NOT_AUTH },
-	{ "SELECT",       cmd_unavailable,   ST_AUTHED },
-	{ "EXAMINE",      cmd_unavailable,   ST_AUTHED },
-	{ "CREATE",       cmd_unavailable,   ST_AUTHED },
-	{ "DELETE",       cmd_unavailable,   ST_AUTHED },
-	{ "RENAME",       cmd_unavailable,   ST_AUTHED },
-	{ "SUBSCRIBE",    cmd_unavailable,   ST_AUTHED },
-	{ "UNSUBSCRIBE",  cmd_unavailable,   ST_AUTHED },
-	{ "LIST",         cmd_unavailable,   ST_AUTHED },
-	{ "LSUB",         cmd_unavailable,   ST_AUTHED },
-	{ "STATUS",       cmd_unavailable,   ST_AUTHED },
-	{ "APPEND",       cmd_unavailable,   ST_AUTHED },
-	{ "CHECK",        cmd_unavailable,   ST_SELECTED },
-	{ "CLOSE",        cmd_unavailable,   ST_SELECTED },
-	{ "EXPUNGE",      cmd_unavailable,   ST_SELECTED },
-	{ "SEARCH",       cmd_unavailable,   ST_SELECTED },
-	{ "FETCH",        cmd_unavailable,   ST_SELECTED },
-	{ "STORE",        cmd_unavailable,   ST_SELECTED },
-	{ "COPY",         cmd_unavailable,   ST_SELECTED },
-	{ "UID",          cmd_unavailable,   ST_SELECTED },
+	/* name           handler            states        flags */
+	{ "CAPABILITY",   cmd_capability,    ST_ANY,       0 },
+	{ "NOOP",         cmd_noop,          ST_ANY,       0 },
+	{ "LOGOUT",       cmd_logout,        ST_ANY,       0 },
+	{ "ID",           cmd_id,            ST_ANY,       0 },
+	{ "STARTTLS",     cmd_starttls,      ST_NOT_AUTH,  0 },
+	{ "LOGIN",        cmd_login,         ST_NOT_AUTH,  0 },
+	{ "AUTHENTICATE", cmd_authenticate,  ST_NOT_AUTH,  0 },
+	{ "SELECT",       cmd_select,        ST_AUTHED,    0 },
+	{ "EXAMINE",      cmd_examine,       ST_AUTHED,    0 },
+	{ "CREATE",       cmd_create,        ST_AUTHED,    0 },
+	{ "DELETE",       cmd_delete,        ST_AUTHED,    0 },
+	{ "RENAME",       cmd_rename,        ST_AUTHED,    0 },
+	{ "SUBSCRIBE",    cmd_subscribe,     ST_AUTHED,    0 },
+	{ "UNSUBSCRIBE",  cmd_unsubscribe,   ST_AUTHED,    0 },
+	{ "LIST",         cmd_list,          ST_AUTHED,    0 },
+	{ "LSUB",         cmd_lsub,          ST_AUTHED,    0 },
+	{ "STATUS",       cmd_status,        ST_AUTHED,    0 },
+	{ "APPEND",       cmd_append,        ST_AUTHED,    0 },
+	{ "IDLE",         cmd_idle,          ST_AUTHED,    0 },
+	{ "CHECK",        cmd_check,         ST_SELECTED,  0 },
+	{ "CLOSE",        cmd_close,         ST_SELECTED,  0 },
+	{ "EXPUNGE",      cmd_expunge,       ST_SELECTED,  0 },
+	{ "SEARCH",       cmd_search,        ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
+	{ "FETCH",        cmd_fetch,         ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
+	{ "STORE",        cmd_store,         ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
+	{ "COPY",         cmd_copy,          ST_SELECTED,  CMD_UID_FORM },
+	{ "UID",          cmd_uid,           ST_SELECTED,  CMD_NO_EXPUNGE },
 };
 
 const struct command_def *
@@ -45,6 +47,41 @@ command_lookup(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/* UID FETCH, UID STORE, UID COPY, UID SEARCH (RFC 3501 6.4.8): the
+ * same handlers, told to read and answer UIDs. */
+void
+cmd_uid(struct session *s, const struct command *cmd)
+{
+	const struct command_def *def;
+	struct command sub;
+	char name[16];
+	size_t i;
+
+	if (cmd->nargs < 1 || cmd->args[0].type != ARG_ATOM ||
+	    cmd->args[0].len >= sizeof(name)) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "UID wants FETCH, "
+			    "STORE, COPY or SEARCH");
+		return;
+	}
+	for (i = 0; i < cmd->args[0].len; i++)
+		name[i] = (char)toupper(cmd->args[0].data[i]);
+	name[i] = '\0';
+	def = command_lookup(name);
+	if (def == NULL || !(def->flags & CMD_UID_FORM)) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "UID %s is not a "
+			    "command", name);
+		return;
+	}
+	sub = *cmd;
+	sub.name = arena_strdup(s->arena, name);
+	sub.args = cmd->args + 1;
+	sub.nargs = cmd->nargs - 1;
+	s->uid_command = 1;
+	s->cmd_flags = def->flags;
+	def->fn(s, &sub);
+	s->uid_command = 0;
 }
 
 void

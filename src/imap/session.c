@@ -9,6 +9,7 @@
  * Output is flushed before every wait, never in the middle of a command's
  * response, so a pipelining client gets its answers in few packets. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #include "imap/mailstore.h"
 #include "imap/response.h"
 #include "imap/session.h"
+#include "imap/view.h"
+#include "store/folder.h"
+#include "store/keywords.h"
 #include "util/log.h"
 
 /* Limits before login are tiny: everything a client may say then is a
@@ -230,7 +234,51 @@ dispatch(struct session *s, const struct command *cmd)
 	if ((def = admissible(s, cmd)) == NULL)
 		return;
 	s->bad_in_row = 0;
+	s->cmd_flags = def->flags;
 	def->fn(s, cmd);
+}
+
+void
+session_unselect(struct session *s)
+{
+	view_free(&s->sel.view);
+	folder_close(&s->sel.folder);
+	keywords_free(&s->sel.kw);
+	free(s->sel.name);
+	memset(&s->sel, 0, sizeof(s->sel));
+	if (s->state == ST_SELECTED)
+		s->state = ST_AUTH;
+}
+
+void
+session_ok(struct session *s, const struct command *cmd, const char *fmt,
+	   ...)
+{
+	char text[1024];
+	const char *err = NULL;
+	va_list ap;
+	int r;
+
+	if (s->state == ST_SELECTED && s->sel.view != NULL) {
+		r = view_sync(s->sel.view, &err);
+		if (r == FOLDER_RESET) {
+			/* RFC 3501 2.3.1.1: UIDVALIDITY changed under a
+			 * selected mailbox; the session cannot go on. */
+			resp_untagged(s->stream, "BYE [UIDVALIDITY] %s", err);
+			s->closing = 1;
+			return;
+		}
+		if (r < 0)
+			log_error("sync: user=%s mailbox=%s: %s", s->user.name,
+				  s->sel.name, err);
+		view_announce(s->sel.view, s->stream,
+			      !(s->cmd_flags & CMD_NO_EXPUNGE),
+			      s->uid_command);
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	resp_tagged(s->stream, cmd->tag, "OK", "%s", text);
 }
 
 /* A synchronizing literal is only invited for a command that may run:
@@ -343,6 +391,7 @@ session_run(const struct session_params *p)
 			 s->user.name, s->peer_ip,
 			 (unsigned long long)s->stream->bytes_in,
 			 (unsigned long long)s->stream->bytes_out, s->commands);
+	session_unselect(s);
 	stream_free(&s->stream);
 	parser_free(&s->parser);
 	arena_free(&s->arena);

@@ -1,0 +1,54 @@
+/* include/imap/view.h — the selected mailbox as the client knows it:
+ * message sequence numbers, and what it has not been told yet.
+ *
+ * The store speaks UIDs; sequence numbers exist only here. The view keeps
+ * the UIDs in sequence order, 4 bytes a message: seq -> UID is an array
+ * lookup, UID -> seq a binary search. A message expunged by anyone keeps
+ * its sequence number until the client may be told (RFC 3501 7.4.1: no
+ * EXPUNGE during FETCH, STORE or SEARCH, so that numbers never shift
+ * under the client); until then a FETCH of it answers from what is known
+ * or with NO (RFC 2180 4.1.2). New mail is announced with EXISTS and
+ * RECENT, flag changes by others with FETCH (FLAGS). */
+#ifndef SKUA_IMAP_VIEW_H
+#define SKUA_IMAP_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/folder.h"
+#include "store/keywords.h"
+#include "util/stream.h"
+
+struct view;
+
+/* Starts a view of every message now in f; the client is about to be
+ * told EXISTS and RECENT by SELECT. */
+struct view *view_new(struct folder *f, struct keywords *kw);
+void view_free(struct view **v);
+
+/* EXISTS as the client knows it. */
+uint32_t view_exists(const struct view *v);
+/* Messages with \Recent in this session. */
+uint32_t view_recent(const struct view *v);
+/* The UID of seq (1-based), or 0 when out of range. */
+uint32_t view_uid(const struct view *v, uint32_t seq);
+/* The sequence number of uid, or 0 when the client does not know it. */
+uint32_t view_seq(const struct view *v, uint32_t uid);
+/* 1 when seq is expunged but not yet announced. */
+int  view_is_expunged(const struct view *v, uint32_t seq);
+
+/* Syncs the folder and queues what changed. Returns 0, -1 with *err_r,
+ * or FOLDER_RESET (the session must end the selection with BYE or
+ * re-SELECT; RFC 3501 2.3.1.1). */
+int  view_sync(struct view *v, const char **err_r);
+/* Writes the queued untagged responses that may be sent now: EXPUNGE
+ * (only with allow_expunge, highest first so numbers stay valid),
+ * EXISTS, RECENT, and FETCH (FLAGS) of messages others changed (with UID
+ * when uid_fetch, RFC 3501 6.4.8). */
+void view_announce(struct view *v, struct stream *out, int allow_expunge,
+		   int uid_fetch);
+/* Drops our own flag change from the queue: the client hears of it in
+ * its STORE's answer. */
+void view_flags_told(struct view *v, uint32_t uid);
+
+#endif
