@@ -41,8 +41,12 @@ struct folder_changes {
 struct folder;
 
 /* Opens the folder in dir (root is the Maildir with INBOX, for the
- * UIDVALIDITY counter) and syncs it once. With readonly, new/ is not
- * moved and nothing is written (EXAMINE). Returns 0, or -1 with *err_r. */
+ * UIDVALIDITY counter) and syncs it once. With readonly (EXAMINE,
+ * STATUS) the session counts \Recent messages but does not claim them
+ * (skua.recent), so the next read-write session still sees them as
+ * recent; new mail still moves to cur/ and gets its UIDs, as with
+ * Dovecot, which is bookkeeping, not a change to the mailbox. Returns 0,
+ * or -1 with *err_r. */
 int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
 #define FOLDER_RESET -2

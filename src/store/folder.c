@@ -368,8 +368,7 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 				uids_push(&f->flagged, m->uid);
 			o++;
 		} else {
-			m->recent = !f->readonly && recent_from != 0 &&
-				    m->uid >= recent_from;
+			m->recent = m->uid >= recent_from;
 			uids_push(&f->added, m->uid);
 		}
 	}
@@ -422,6 +421,53 @@ index_sync(struct folder *f, const char **err_r)
 	return r < 0 ? -1 : 0;
 }
 
+/* \Recent (RFC 3501 2.3.2) belongs to the one session that first sees a
+ * message. skua.recent holds the lowest UID no read-write session has
+ * claimed yet; a read-write sync claims everything below UIDNEXT by
+ * moving it up, while EXAMINE and STATUS only count. Without the file
+ * (a folder new to skua) the messages given UIDs by this very sync are
+ * the recent ones. Two sessions syncing in the same instant may both
+ * see a message as recent: the cost of not locking, and harmless. */
+static uint32_t
+recent_floor(struct folder *f, uint32_t fallback, int *missing_r)
+{
+	char path[4200], text[16] = "";
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/skua.recent", f->dir);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	*missing_r = fd < 0;
+	if (fd < 0)
+		return fallback;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return fallback;
+	text[n] = '\0';
+	v = strtoul(text, NULL, 10);
+	return v > 0 && v <= UINT32_MAX ? (uint32_t)v : fallback;
+}
+
+static void
+recent_claim(struct folder *f, uint32_t uidnext)
+{
+	char path[4200], tmp[4300], text[16];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/skua.recent", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return;
+	len = snprintf(text, sizeof(text), "%u\n", uidnext);
+	if (write(fd, text, (size_t)len) != len || close(fd) < 0 ||
+	    rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
 static int
 full_sync(struct folder *f, const char **err_r)
 {
@@ -429,7 +475,8 @@ full_sync(struct folder *f, const char **err_r)
 	struct entry *e = NULL;
 	const char **fresh, **gone;
 	size_t n, nfresh, ngone;
-	uint32_t recent_from = 0;
+	uint32_t recent_from = 0, floor;
+	int missing = 0;
 	struct store_msg *old;
 	size_t nold = f->n;
 	int ret = -1;
@@ -454,8 +501,15 @@ full_sync(struct folder *f, const char **err_r)
 	memcpy(old, f->msgs, nold * sizeof(*old));
 	/* old's names point into f->names, which rebuild replaces only
 	 * after it is done with them. */
-	rebuild(f, old, nold, e, n, nfresh > 0 ? recent_from : 0);
+	floor = recent_floor(f, nfresh > 0 ? recent_from :
+			     uidlist_next_uid(f->ul), &missing);
+	rebuild(f, old, nold, e, n, floor);
 	free(old);
+	/* A read-only session only records where recent mail starts. */
+	if (!f->readonly && floor < uidlist_next_uid(f->ul))
+		recent_claim(f, uidlist_next_uid(f->ul));
+	else if (missing)
+		recent_claim(f, floor);
 	f->synced = 1;
 	ret = 0;
 out:

@@ -496,6 +496,31 @@ START_TEST(courier_keywords_imported)
 }
 END_TEST
 
+/* EXAMINE and STATUS count \Recent without taking it away from the next
+ * read-write session (RFC 3501 2.3.2). */
+START_TEST(readonly_leaves_recent)
+{
+	struct folder *f = NULL;
+	const char *err = NULL;
+	size_t n;
+	const struct store_msg *m;
+
+	deliver(root, "1700000000.r1.host", "x\n");
+	ck_assert_int_eq(folder_open(root, root, 1, &f, &err), 0);
+	m = folder_msgs(f, &n);
+	ck_assert_msg(n == 1 && m[0].recent, "EXAMINE does not see \\Recent");
+	folder_close(&f);
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_msg(n == 1 && m[0].recent, "recent lost to a read-only open");
+	folder_close(&f);
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_msg(n == 1 && !m[0].recent, "recent seen by two sessions");
+	folder_close(&f);
+}
+END_TEST
+
 static Suite *
 folder_suite(void)
 {
@@ -513,6 +538,7 @@ folder_suite(void)
 	tcase_add_test(tc, quota_refuses_and_counts);
 	tcase_add_test(tc, watch_wakes_on_delivery);
 	tcase_add_test(tc, courier_keywords_imported);
+	tcase_add_test(tc, readonly_leaves_recent);
 	tcase_add_test(tc, kill_nine_loop);
 	suite_add_tcase(s, tc);
 	return s;
