@@ -18,7 +18,8 @@
  * keyword cannot be added (all 26 in use: NO). */
 int  flags_parse(const struct arg *a, struct keywords *kw, int add_keywords,
 		 unsigned *flags_r, uint32_t *keywords_r, const char **err_r);
-/* Writes "(\Seen \Flagged $Forwarded)"; \Recent first when recent. */
+/* Writes "(\Flagged \Seen \Recent $Forwarded)": system flags, then
+ * \Recent when set, then keywords, in Dovecot's order. */
 void flags_write(struct stream *out, unsigned flags, uint32_t keywords,
 		 int recent, const struct keywords *kw);
 /* Writes the FLAGS list of a folder: system flags and its keywords. */

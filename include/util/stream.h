@@ -22,6 +22,10 @@
 #define STREAM_ERROR   -1
 #define STREAM_TIMEOUT -2
 
+/* What stream_wait found ready; both bits may be set. */
+#define STREAM_WAIT_INPUT 1
+#define STREAM_WAIT_EXTRA 2
+
 struct stream;
 
 struct stream_ops {
@@ -36,6 +40,12 @@ struct stream_ops {
 	 * ("TLSv1.3 TLS_AES_256_GCM_SHA384") for the log. NULL if plain. */
 	const char *(*security)(struct stream *s);
 	void (*destroy)(struct stream *s);
+	/* Optional: waits at most timeout_ms (-1: forever) until a read
+	 * would not block or, when extra_fd >= 0, extra_fd is readable.
+	 * Returns STREAM_WAIT_* bits, STREAM_TIMEOUT or STREAM_ERROR. Input
+	 * already decrypted and buffered counts as readable; so do end of
+	 * stream and errors, which the next read reports. */
+	int (*wait)(struct stream *s, int extra_fd, int timeout_ms);
 };
 
 struct stream {
@@ -53,6 +63,12 @@ struct stream {
 struct stream *stream_new(const struct stream_ops *ops, void *ctx);
 
 ssize_t stream_read(struct stream *s, void *buf, size_t len, int timeout_ms);
+/* Waits for input and, at the same time, for another descriptor (IDLE's
+ * change notification): see stream_ops.wait. A stream without the wait
+ * operation answers STREAM_WAIT_INPUT at once, so that the caller's next
+ * read does the waiting (give it a short timeout) and extra_fd is looked
+ * at only between reads: the caller polls. */
+int  stream_wait(struct stream *s, int extra_fd, int timeout_ms);
 /* Buffers output; flushes when the buffer is full. Returns 0 or -1. */
 int  stream_write(struct stream *s, const void *data, size_t len);
 int  stream_puts(struct stream *s, const char *str);

@@ -10,8 +10,9 @@
 #include "util/buf.h"
 
 /* Common to every state. LITERAL+ (RFC 7888), SASL-IR (RFC 4959) and ID
- * (RFC 2971) are complete in the parser and the pre-auth commands. */
-#define CAPS_BASE "IMAP4rev1 SASL-IR LITERAL+ ID"
+ * (RFC 2971) are complete in the parser and the pre-auth commands; IDLE
+ * (RFC 2177) waits on inotify. */
+#define CAPS_BASE "IMAP4rev1 SASL-IR LITERAL+ ID IDLE"
 
 const char *
 capability_list(struct session *s)

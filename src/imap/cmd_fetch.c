@@ -1,9 +1,772 @@
-/* src/imap/cmd_fetch.c — FETCH and UID FETCH (RFC 3501 6.4.5). Not built yet:
- * each answers NO [UNAVAILABLE] until its handler lands. */
+/* src/imap/cmd_fetch.c — FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8).
+ *
+ * A FETCH is read in full before anything is sent: the sequence set and
+ * every item are checked, so a syntax error answers BAD with no
+ * untagged FETCH before it. Then each message is answered in turn, and
+ * only what its items need is touched: FLAGS and UID come from the
+ * folder's list, RFC822.SIZE from the file name's ,W= when it has one,
+ * INTERNALDATE from the file's mtime; the file is mapped (read-only) and
+ * parsed once only for the items that need its bytes. Per-message memory
+ * lives in an arena reset after each message, so FETCH 1:* over a large
+ * mailbox does not grow with it, and the whole message, its header and
+ * its text (BODY[], RFC822 and friends) are written to the stream as
+ * they are converted, never gathered whole.
+ *
+ * The order of items in a response follows Dovecot 2.3, which clients
+ * have met for years: the short items (UID, FLAGS, INTERNALDATE,
+ * RFC822.SIZE) first in the order asked, then the others (ENVELOPE,
+ * BODY, BODYSTRUCTURE, body sections) in the order asked; UID FETCH puts
+ * UID first (RFC 3501 6.4.8 makes it implicit). A non-PEEK body item on
+ * a read-write mailbox sets \Seen (RFC 3501 6.4.5) and, when that
+ * changed the flags, FLAGS is reported with the short items.
+ *
+ * A message expunged by another session that this client has not been
+ * told of yet (RFC 2180 4.1.2) gets no FETCH response; the others are
+ * answered and the command ends with NO [EXPUNGEISSUED], as in Dovecot. */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "imap/command.h"
+#include "imap/flags.h"
+#include "imap/response.h"
+#include "imap/seqset.h"
+#include "imap/view.h"
+#include "mail/bodystructure.h"
+#include "mail/date.h"
+#include "mail/envelope.h"
+#include "mail/message.h"
+#include "mail/section.h"
+#include "store/filename.h"
+#include "store/folder.h"
+#include "util/log.h"
+
+enum fitem_kind {
+	FI_UID,
+	FI_FLAGS,
+	FI_INTERNALDATE,
+	FI_SIZE,
+	FI_ENVELOPE,
+	FI_BODY,                /* BODY without a section */
+	FI_BODYSTRUCTURE,
+	FI_SECTION,             /* BODY[...], BODY.PEEK[...], RFC822* */
+};
+
+#define FETCH_MAX_ITEMS 256
+/* A structure or envelope larger than this is not a mail client's. */
+#define FETCH_MAX_STRUCT (16 * 1024 * 1024)
+/* A section buffer larger than this is freed after its message. */
+#define FETCH_KEEP_BUF (256 * 1024)
+
+struct fitem {
+	enum fitem_kind kind;
+	const char *name;       /* as the response names it */
+	struct section sec;     /* FI_SECTION */
+	int seen_only;          /* FI_FLAGS added for \Seen: only if set */
+};
+
+struct fetch {
+	struct session *s;
+	struct fitem *items;
+	size_t nitems;
+	int set_seen;           /* a non-PEEK body item on a writable box */
+	int need_file;          /* some item needs the message's bytes */
+	int need_parse;         /* ... and its MIME structure */
+	int need_size;          /* RFC822.SIZE: the bytes unless ,W= */
+	int need_date;          /* INTERNALDATE */
+	struct arena *msg_arena;        /* reset after each message */
+	struct buf out;                 /* envelope, structure */
+	int expunged;           /* some message could not be answered */
+	int failed;             /* some message file could not be read */
+	int broken;             /* the client is gone: stop */
+};
+
+/* One message while it is being answered. */
+struct fmsg {
+	uint32_t seq, uid;
+	const struct store_msg *m;
+	int fd;
+	const unsigned char *data;
+	size_t len;
+	void *map;
+	struct mail_part *root;
+	time_t date;
+	int seen_changed;
+};
+
+/* --- reading the items -------------------------------------------- */
+
+static int
+is_short(enum fitem_kind k)
+{
+	return k == FI_UID || k == FI_FLAGS || k == FI_INTERNALDATE ||
+		k == FI_SIZE;
+}
+
+/* Adds an item unless one of the same name is there (Dovecot answers
+ * "FETCH 1 (FLAGS FLAGS)" with one FLAGS). */
+static struct fitem *
+add_item(struct fetch *fx, enum fitem_kind kind, const char *name)
+{
+	struct fitem *it;
+
+	for (size_t i = 0; i < fx->nitems; i++)
+		if (strcmp(fx->items[i].name, name) == 0)
+			return NULL;
+	if (fx->nitems == FETCH_MAX_ITEMS)
+		return NULL;
+	it = &fx->items[fx->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->name = name;
+	return it;
+}
+
+/* BODY[...]<...>, BODY.PEEK[...]<...>, and the RFC822 forms, which are
+ * BODY[] (sets \Seen), BODY.PEEK[HEADER] and BODY[TEXT] under their own
+ * names (RFC 3501 6.4.5). Returns 0, or -1 with *err_r. */
+static int
+add_section(struct fetch *fx, const char *spec, const char *partial,
+	    int peek, const char *name, const char **err_r)
+{
+	struct section sec;
+	struct fitem *it;
+
+	if (section_parse(spec, partial, fx->s->arena, &sec, err_r) < 0)
+		return -1;
+	if (name == NULL)
+		name = section_name(&sec, fx->s->arena);
+	if ((it = add_item(fx, FI_SECTION, name)) == NULL)
+		return fx->nitems == FETCH_MAX_ITEMS ?
+			(*err_r = "Too many FETCH items", -1) : 0;
+	it->sec = sec;
+	if (!peek && !fx->s->sel.readonly)
+		fx->set_seen = 1;
+	fx->need_file = fx->need_parse = 1;
+	return 0;
+}
+
+/* "BODY[...]<...>" or "BODY.PEEK[...]<...>": splits at the brackets.
+ * The partial has no ']', so the last ']' closes the section. */
+static int
+parse_body_section(struct fetch *fx, const char *atom, const char **err_r)
+{
+	int peek = strncasecmp(atom, "BODY.PEEK[", 10) == 0;
+	const char *open = strchr(atom, '[');
+	const char *close = strrchr(atom, ']');
+	char *spec;
+
+	if (close == NULL || close < open) {
+		*err_r = "Invalid BODY[..] parameter: Missing ']'";
+		return -1;
+	}
+	spec = arena_strndup(fx->s->arena, open + 1,
+			     (size_t)(close - open - 1));
+	return add_section(fx, spec, close[1] != '\0' ? close + 1 : NULL,
+			   peek, NULL, err_r);
+}
+
+static const struct {
+	const char *name;
+	enum fitem_kind kind;
+} simple_items[] = {
+	{ "UID", FI_UID },
+	{ "FLAGS", FI_FLAGS },
+	{ "INTERNALDATE", FI_INTERNALDATE },
+	{ "RFC822.SIZE", FI_SIZE },
+	{ "ENVELOPE", FI_ENVELOPE },
+	{ "BODY", FI_BODY },
+	{ "BODYSTRUCTURE", FI_BODYSTRUCTURE },
+};
+
+/* One fetch-att (RFC 3501 9). Returns 0, or -1 with *err_r. */
+static int
+parse_item(struct fetch *fx, const struct arg *a, const char **err_r)
+{
+	const char *atom = (const char *)a->data;
+
+	if (a->type != ARG_ATOM) {
+		*err_r = "Invalid arguments";
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(simple_items) / sizeof(simple_items[0]);
+	     i++) {
+		enum fitem_kind k = simple_items[i].kind;
+
+		if (strcasecmp(atom, simple_items[i].name) != 0)
+			continue;
+		add_item(fx, k, simple_items[i].name);
+		fx->need_size |= k == FI_SIZE;
+		fx->need_date |= k == FI_INTERNALDATE;
+		if (k == FI_ENVELOPE || k == FI_BODY || k == FI_BODYSTRUCTURE)
+			fx->need_file = fx->need_parse = 1;
+		return 0;
+	}
+	if (strcasecmp(atom, "RFC822") == 0)
+		return add_section(fx, "", NULL, 0, "RFC822", err_r);
+	if (strcasecmp(atom, "RFC822.HEADER") == 0)
+		return add_section(fx, "HEADER", NULL, 1, "RFC822.HEADER",
+				   err_r);
+	if (strcasecmp(atom, "RFC822.TEXT") == 0)
+		return add_section(fx, "TEXT", NULL, 0, "RFC822.TEXT", err_r);
+	if (strncasecmp(atom, "BODY[", 5) == 0 ||
+	    strncasecmp(atom, "BODY.PEEK[", 10) == 0)
+		return parse_body_section(fx, atom, err_r);
+	*err_r = arena_printf(fx->s->arena, "Unknown parameter: %.100s", atom);
+	return -1;
+}
+
+/* The macros of RFC 3501 6.4.5. */
+static const char *const macro_all[] = { "FLAGS", "INTERNALDATE",
+	"RFC822.SIZE", "ENVELOPE", NULL };
+static const char *const macro_fast[] = { "FLAGS", "INTERNALDATE",
+	"RFC822.SIZE", NULL };
+static const char *const macro_full[] = { "FLAGS", "INTERNALDATE",
+	"RFC822.SIZE", "ENVELOPE", "BODY", NULL };
+
+static const char *const *
+macro(const struct arg *a)
+{
+	if (a->type != ARG_ATOM)
+		return NULL;
+	if (strcasecmp((const char *)a->data, "ALL") == 0)
+		return macro_all;
+	if (strcasecmp((const char *)a->data, "FAST") == 0)
+		return macro_fast;
+	if (strcasecmp((const char *)a->data, "FULL") == 0)
+		return macro_full;
+	return NULL;
+}
+
+/* Reads the items: a macro, one fetch-att, or a list of them. UID FETCH
+ * has UID first. Returns 0, or -1 with *err_r fit for BAD. */
+static int
+parse_items(struct fetch *fx, const struct arg *a, const char **err_r)
+{
+	const char *const *mac = macro(a);
+	int uid = fx->s->uid_command;
+
+	if (uid)
+		add_item(fx, FI_UID, "UID");
+	if (mac != NULL) {
+		for (; *mac != NULL; mac++) {
+			struct arg one = { .type = ARG_ATOM,
+				.data = (const unsigned char *)*mac,
+				.len = strlen(*mac) };
+			parse_item(fx, &one, err_r);
+		}
+	} else if (a->type == ARG_LIST) {
+		if (a->count == 0) {
+			*err_r = "Invalid arguments";
+			return -1;
+		}
+		for (size_t i = 0; i < a->count; i++)
+			if (parse_item(fx, &a->list[i], err_r) < 0)
+				return -1;
+	} else if (parse_item(fx, a, err_r) < 0) {
+		return -1;
+	}
+	if (fx->set_seen) {
+		struct fitem *it = add_item(fx, FI_FLAGS, "FLAGS");
+		if (it != NULL)
+			it->seen_only = 1;
+	}
+	return 0;
+}
+
+/* --- one message --------------------------------------------------- */
+
+/* Maps the message file. Returns 0, 1 when the message is gone, or -1
+ * (logged). */
+static int
+msg_map(struct fetch *fx, struct fmsg *fm)
+{
+	struct session *s = fx->s;
+	const char *err = NULL;
+	struct stat st;
+	int gone = 0;
+
+	fm->fd = folder_msg_open(s->sel.folder, fm->uid, &gone, &err);
+	if (fm->fd < 0) {
+		if (gone)
+			return 1;
+		log_error("fetch: user=%s mailbox=%s uid=%u: %s", s->user.name,
+			  s->sel.name, fm->uid, err ? err : "cannot open");
+		return -1;
+	}
+	if (fstat(fm->fd, &st) < 0) {
+		log_error("fetch: user=%s mailbox=%s uid=%u: fstat: %m",
+			  s->user.name, s->sel.name, fm->uid);
+		return -1;
+	}
+	fm->len = (size_t)st.st_size;
+	fm->date = st.st_mtime;
+	fm->data = (const unsigned char *)"";
+	if (fm->len == 0)
+		return 0;
+	fm->map = mmap(NULL, fm->len, PROT_READ, MAP_PRIVATE, fm->fd, 0);
+	if (fm->map == MAP_FAILED) {
+		fm->map = NULL;
+		log_error("fetch: user=%s mailbox=%s uid=%u: mmap: %m",
+			  s->user.name, s->sel.name, fm->uid);
+		return -1;
+	}
+	fm->data = fm->map;
+	return 0;
+}
+
+/* What the items need of the file: its mtime (INTERNALDATE) and, for
+ * most items, its bytes. Returns 0, 1 when the message is gone, or -1. */
+static int
+msg_open(struct fetch *fx, struct fmsg *fm)
+{
+	if (!fx->need_file && !(fx->need_size && fm->m->vsize < 0))
+		return folder_msg_date(fx->s->sel.folder, fm->uid,
+				       &fm->date) < 0 ? 1 : 0;
+	return msg_map(fx, fm);
+}
+
+static void
+msg_unmap(struct fmsg *fm)
+{
+	if (fm->map != NULL)
+		munmap(fm->map, fm->len);
+	if (fm->fd >= 0)
+		close(fm->fd);
+	fm->map = NULL;
+	fm->fd = -1;
+}
+
+/* RFC 3501 6.4.5: a body item that is not PEEK sets \Seen. */
+static void
+msg_set_seen(struct fetch *fx, struct fmsg *fm)
+{
+	struct session *s = fx->s;
+	const char *err = NULL;
+	int r;
+
+	if (fm->m->flags & MF_SEEN)
+		return;
+	r = folder_set_flags(s->sel.folder, fm->uid, fm->m->flags | MF_SEEN,
+			     fm->m->keywords, &err);
+	if (r < 0)
+		log_error("fetch: user=%s mailbox=%s uid=%u: "
+			  "setting \\Seen: %s", s->user.name, s->sel.name,
+			  fm->uid, err);
+	if (r == 0)
+		fm->seen_changed = 1;
+	fm->m = folder_msg(s->sel.folder, fm->uid);
+}
+
+/* Size on the wire, where every bare LF goes out as CRLF. */
+static size_t
+wire_size(const unsigned char *d, size_t len)
+{
+	size_t n = len;
+	const unsigned char *p = d, *end = d + len, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (nl == d || nl[-1] != '\r')
+			n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* --- writing ------------------------------------------------------- */
+
+/* A window of wire bytes sent straight to the stream. */
+struct wsink {
+	struct stream *out;
+	uint64_t skip;
+	uint64_t left;
+};
+
+/* RFC 3501 9: a literal is CHAR8, without NUL; like Dovecot (and
+ * section_fetch) send 0x80 in its place. */
+static void
+wsink_put(struct wsink *w, const unsigned char *d, size_t n)
+{
+	const unsigned char *z;
+
+	if (w->skip >= n) {
+		w->skip -= n;
+		return;
+	}
+	d += w->skip;
+	n -= (size_t)w->skip;
+	w->skip = 0;
+	if (n > w->left)
+		n = (size_t)w->left;
+	w->left -= n;
+	while (n > 0 && (z = memchr(d, 0, n)) != NULL) {
+		stream_write(w->out, d, (size_t)(z - d));
+		stream_write(w->out, "\x80", 1);
+		n -= (size_t)(z - d) + 1;
+		d = z + 1;
+	}
+	stream_write(w->out, d, n);
+}
+
+/* A span with bare LFs as CRLF; an LF at the span's first byte is bare,
+ * as the parser counts it. Spans before the window are skipped by their
+ * known size. */
+static void
+wsink_span(struct wsink *w, const unsigned char *data,
+	   const struct mail_span *sp)
+{
+	const unsigned char *p = data + sp->start, *end = p + sp->len, *nl;
+
+	if (w->skip >= sp->wire_len) {
+		w->skip -= sp->wire_len;
+		return;
+	}
+	while (p < end && w->left > 0) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			wsink_put(w, p, (size_t)(end - p));
+			break;
+		}
+		if (nl == data + sp->start || nl[-1] != '\r') {
+			wsink_put(w, p, (size_t)(nl - p));
+			wsink_put(w, (const unsigned char *)"\r\n", 2);
+		} else {
+			wsink_put(w, p, (size_t)(nl + 1 - p));
+		}
+		p = nl + 1;
+	}
+}
+
+/* BODY[], BODY[HEADER], BODY[TEXT] of the message itself (and RFC822,
+ * RFC822.HEADER, RFC822.TEXT), the ones that may be the size of the
+ * message: streamed as a literal. Returns 0, or -1 when the section is
+ * of another kind. */
+static int
+write_whole_section(struct fetch *fx, const struct section *sec,
+		    const struct fmsg *fm)
+{
+	const struct mail_span *spans[2];
+	size_t n = 0;
+	uint64_t total = 0, len;
+	struct wsink w;
+
+	if (sec->nparts != 0)
+		return -1;
+	if (sec->kind == SECTION_ALL || sec->kind == SECTION_HEADER)
+		spans[n++] = &fm->root->header;
+	if (sec->kind == SECTION_ALL || sec->kind == SECTION_TEXT)
+		spans[n++] = &fm->root->body;
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		total += spans[i]->wire_len;
+	w.out = fx->s->stream;
+	w.skip = sec->partial ? sec->origin : 0;
+	len = w.skip >= total ? 0 : total - w.skip;
+	if (sec->partial && sec->octets < len)
+		len = sec->octets;
+	w.left = len;
+	stream_printf(w.out, "{%llu}\r\n", (unsigned long long)len);
+	for (size_t i = 0; i < n && w.left > 0; i++)
+		wsink_span(&w, fm->data, spans[i]);
+	return 0;
+}
+
+static void
+write_section(struct fetch *fx, const struct fitem *it,
+	      const struct fmsg *fm)
+{
+	struct stream *out = fx->s->stream;
+	struct buf b;
+
+	stream_printf(out, "%s ", it->name);
+	if (write_whole_section(fx, &it->sec, fm) == 0)
+		return;
+	/* Parts and header fields are built, then sent: at most twice the
+	 * message (every byte a bare LF), and only for this item. */
+	buf_init(&b, fm->len * 2 + 4096);
+	if (section_fetch(&it->sec, fm->root, fm->data, &b) < 0) {
+		log_error("fetch: user=%s mailbox=%s uid=%u: %s too large",
+			  fx->s->user.name, fx->s->sel.name, fm->uid,
+			  it->name);
+		buf_reset(&b);
+	}
+	stream_printf(out, "{%zu}\r\n", b.len);
+	stream_write(out, b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+write_structure(struct fetch *fx, const struct fitem *it,
+		const struct fmsg *fm)
+{
+	struct stream *out = fx->s->stream;
+	int r;
+
+	buf_reset(&fx->out);
+	if (it->kind == FI_ENVELOPE)
+		r = envelope_write(fm->data + fm->root->header.start,
+				   fm->root->header.len, fx->msg_arena,
+				   &fx->out);
+	else
+		r = bodystructure_write(fm->root, fm->data,
+					it->kind == FI_BODYSTRUCTURE,
+					fx->msg_arena, &fx->out);
+	stream_printf(out, "%s ", it->name);
+	if (r < 0) {
+		/* Cannot happen short of a pathological message: say
+		 * NIL rather than send half a structure. */
+		log_error("fetch: user=%s mailbox=%s uid=%u: %s too large",
+			  fx->s->user.name, fx->s->sel.name, fm->uid,
+			  it->name);
+		stream_puts(out, "NIL");
+		return;
+	}
+	stream_write(out, fx->out.data, fx->out.len);
+}
+
+/* INTERNALDATE in the server's zone at that moment, as Dovecot shows
+ * the file's mtime. */
+static void
+write_date(struct fetch *fx, const struct fmsg *fm)
+{
+	char text[27];
+	struct tm tm;
+
+	localtime_r(&fm->date, &tm);
+	date_format_imap(fm->date, (int)(tm.tm_gmtoff / 60), text);
+	stream_printf(fx->s->stream, "INTERNALDATE \"%s\"", text);
+}
+
+/* Writes one item; returns 0 when it wrote nothing (FLAGS added for a
+ * \Seen that was already set). */
+static int
+write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
+	   int first)
+{
+	struct session *s = fx->s;
+	struct stream *out = s->stream;
+	const char *sep = first ? "" : " ";
+
+	if (it->kind == FI_FLAGS && it->seen_only && !fm->seen_changed)
+		return 0;
+	stream_puts(out, sep);
+	switch (it->kind) {
+	case FI_UID:
+		stream_printf(out, "UID %u", fm->uid);
+		break;
+	case FI_FLAGS:
+		stream_puts(out, "FLAGS ");
+		flags_write(out, fm->m->flags, fm->m->keywords, fm->m->recent,
+			    s->sel.kw);
+		view_flags_told(s->sel.view, fm->uid);
+		break;
+	case FI_INTERNALDATE:
+		write_date(fx, fm);
+		break;
+	case FI_SIZE:
+		stream_printf(out, "RFC822.SIZE %llu", (unsigned long long)
+			      (fm->m->vsize >= 0 ? (uint64_t)fm->m->vsize :
+			       fm->root != NULL ? mail_wire_size(fm->root) :
+			       wire_size(fm->data, fm->len)));
+		break;
+	case FI_ENVELOPE:
+	case FI_BODY:
+	case FI_BODYSTRUCTURE:
+		write_structure(fx, it, fm);
+		break;
+	case FI_SECTION:
+		write_section(fx, it, fm);
+		break;
+	}
+	return 1;
+}
+
+static void
+write_response(struct fetch *fx, const struct fmsg *fm)
+{
+	struct stream *out = fx->s->stream;
+	int first = 1;
+
+	stream_printf(out, "* %u FETCH (", fm->seq);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < fx->nitems; i++) {
+			const struct fitem *it = &fx->items[i];
+
+			if (is_short(it->kind) == (pass == 0) &&
+			    write_item(fx, it, fm, first))
+				first = 0;
+		}
+	/* A failed write stays failed (the buffer stays full): no use
+	 * reading the rest of the mailbox for nobody. */
+	if (stream_puts(out, ")\r\n") < 0)
+		fx->broken = 1;
+}
+
+/* Answers one message. Everything that can fail is done before the
+ * first byte of its response, so a response is never cut short. */
+static void
+fetch_msg(struct fetch *fx, uint32_t seq)
+{
+	struct session *s = fx->s;
+	struct fmsg fm = { .seq = seq, .fd = -1 };
+	int r;
+
+	fm.uid = view_uid(s->sel.view, seq);
+	fm.m = folder_msg(s->sel.folder, fm.uid);
+	if (view_is_expunged(s->sel.view, seq) || fm.m == NULL) {
+		fx->expunged = 1;
+		return;
+	}
+	if (fx->need_file || (fx->need_size && fm.m->vsize < 0) ||
+	    fx->need_date)
+		r = msg_open(fx, &fm);
+	else
+		r = 0;
+	if (r != 0) {
+		if (r > 0)
+			fx->expunged = 1;
+		else
+			fx->failed = 1;
+		msg_unmap(&fm);
+		return;
+	}
+	if (fx->need_parse)
+		fm.root = mail_parse(fm.data, fm.len, fx->msg_arena);
+	if (fx->set_seen)
+		msg_set_seen(fx, &fm);
+	if (fm.m != NULL)
+		write_response(fx, &fm);
+	else
+		fx->expunged = 1;
+	msg_unmap(&fm);
+	arena_reset(fx->msg_arena);
+	if (fx->out.cap > FETCH_KEEP_BUF) {
+		/* One huge structure does not stay for the rest. */
+		buf_free(&fx->out);
+		buf_init(&fx->out, FETCH_MAX_STRUCT);
+	}
+}
+
+/* --- the command --------------------------------------------------- */
+
+/* The first sequence number whose UID is at least uid (exists + 1 when
+ * none): UIDs grow with sequence numbers. */
+static uint32_t
+seq_of_uid_at_least(const struct view *v, uint32_t uid)
+{
+	uint32_t lo = 1, hi = view_exists(v) + 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (view_uid(v, mid) < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Turns a UID set into a set of sequence numbers, range by range.
+ * UIDs that no message has match nothing (RFC 3501 6.4.8); in an empty
+ * mailbox nothing matches, "*" included. */
+static void
+uids_to_seqs(const struct view *v, struct seqset *set)
+{
+	uint32_t exists = view_exists(v);
+	size_t k = 0;
+
+	if (exists == 0) {
+		set->n = 0;
+		return;
+	}
+	seqset_resolve(set, view_uid(v, exists));
+	for (size_t i = 0; i < set->n; i++) {
+		uint32_t lo = seq_of_uid_at_least(v, set->r[i].lo);
+		uint32_t hi = set->r[i].hi == UINT32_MAX ? exists + 1 :
+			seq_of_uid_at_least(v, set->r[i].hi + 1);
+
+		if (lo < hi) {
+			set->r[k].lo = lo;
+			set->r[k++].hi = hi - 1;
+		}
+	}
+	set->n = k;
+}
+
+/* Reads and resolves the set into sequence numbers. Returns 0, or -1
+ * with *err_r fit for BAD. Like Dovecot, a sequence number beyond EXISTS
+ * (also "*" of an empty mailbox) makes the set invalid. */
+static int
+parse_set(struct session *s, const struct arg *a, struct seqset *set,
+	  const char **err_r)
+{
+	const char *bad = s->uid_command ? "Invalid uidset" :
+		"Invalid messageset";
+	uint32_t exists = view_exists(s->sel.view);
+
+	if (a->type != ARG_ATOM ||
+	    seqset_parse((const char *)a->data, s->arena, set, err_r) < 0) {
+		*err_r = bad;
+		return -1;
+	}
+	if (s->uid_command) {
+		uids_to_seqs(s->sel.view, set);
+		return 0;
+	}
+	seqset_resolve(set, exists);
+	if (exists == 0 || (set->n > 0 && set->r[set->n - 1].hi > exists)) {
+		*err_r = bad;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fetch_run(struct fetch *fx, const struct seqset *set)
+{
+	for (size_t i = 0; i < set->n && !fx->broken; i++)
+		for (uint64_t seq = set->r[i].lo;
+		     seq <= set->r[i].hi && !fx->broken; seq++)
+			fetch_msg(fx, (uint32_t)seq);
+}
 
 void
 cmd_fetch(struct session *s, const struct command *cmd)
 {
-	cmd_unavailable(s, cmd);
+	struct fetch fx = { .s = s };
+	struct seqset set;
+	const char *err = NULL;
+
+	if (cmd->nargs != 2) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments");
+		return;
+	}
+	fx.items = arena_alloc(s->arena, FETCH_MAX_ITEMS * sizeof(*fx.items));
+	if (parse_set(s, &cmd->args[0], &set, &err) < 0 ||
+	    parse_items(&fx, &cmd->args[1], &err) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+		return;
+	}
+	fx.msg_arena = arena_new(16384);
+	buf_init(&fx.out, FETCH_MAX_STRUCT);
+	fetch_run(&fx, &set);
+	buf_free(&fx.out);
+	arena_free(&fx.msg_arena);
+	if (fx.broken) {
+		s->closing = 1;
+		return;
+	}
+	if (fx.failed)
+		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Some "
+			    "messages could not be read; see the server log");
+	else if (fx.expunged)
+		resp_tagged(s->stream, cmd->tag, "NO", "[EXPUNGEISSUED] Some "
+			    "of the requested messages no longer exist.");
+	else
+		session_ok(s, cmd, "Fetch completed.");
 }

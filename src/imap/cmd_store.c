@@ -1,9 +1,207 @@
-/* src/imap/cmd_store.c — STORE and UID STORE (RFC 3501 6.4.6). Not built yet:
- * each answers NO [UNAVAILABLE] until its handler lands. */
+/* src/imap/cmd_store.c — STORE and UID STORE (RFC 3501 6.4.6, 6.4.8).
+ *
+ * The whole command is checked before any file is renamed: the set, the
+ * item (FLAGS, +FLAGS, -FLAGS, each with .SILENT) and the flag list, so a
+ * syntax error answers BAD having changed nothing. Keywords new to the
+ * folder are then added to dovecot-keywords (not for -FLAGS: removing a
+ * keyword nobody has needs no letter); with all 26 letters taken the
+ * answer is NO, again before any message changed.
+ *
+ * Each message's new flags are computed from what its file name says now,
+ * not from what the client last heard, so +FLAGS and -FLAGS never undo a
+ * change another session made to other flags. A message whose file is
+ * gone is skipped (RFC 2180 4.2.1); one expunged but not yet announced is
+ * left alone, and the command ends with NO [EXPUNGEISSUED] as Dovecot's
+ * does. Unless .SILENT, each message changed is answered with
+ * "* seq FETCH (FLAGS (...))", UID first in UID STORE (RFC 3501 6.4.8, as
+ * Dovecot writes it), and the view forgets the change it would otherwise
+ * announce again. With .SILENT the view keeps any change it owes from
+ * others: session_ok then reports the message's flags, ours included
+ * (RFC 3501 6.4.6 only asks the server not to echo the client's own).
+ *
+ * On a mailbox opened with EXAMINE the answer is NO [READ-ONLY]. Dovecot
+ * says "OK Store ignored with read-only mailbox."; skua does not claim
+ * success for a change it did not make (RFC 3501 6.4.6: NO, "can't store
+ * that data"). No EXPUNGE is sent before the tagged reply (CMD_NO_EXPUNGE,
+ * RFC 3501 7.4.1). */
+#include <string.h>
+#include <strings.h>
+
 #include "imap/command.h"
+#include "imap/flagnews.h"
+#include "imap/flags.h"
+#include "imap/msgset.h"
+#include "imap/response.h"
+#include "imap/view.h"
+#include "store/filename.h"
+#include "store/folder.h"
+#include "util/log.h"
+
+enum store_op {
+	STORE_SET,
+	STORE_ADD,
+	STORE_REMOVE,
+};
+
+struct store_req {
+	enum store_op op;
+	int silent;
+	unsigned flags;
+	uint32_t keywords;
+};
+
+/* "FLAGS", "+FLAGS.SILENT", ... Returns 0 or -1. */
+static int
+parse_item(const struct arg *a, struct store_req *req)
+{
+	const char *p = (const char *)a->data;
+
+	if (a->type != ARG_ATOM)
+		return -1;
+	req->op = STORE_SET;
+	if (*p == '+' || *p == '-')
+		req->op = *p++ == '+' ? STORE_ADD : STORE_REMOVE;
+	if (strncasecmp(p, "FLAGS", 5) != 0)
+		return -1;
+	p += 5;
+	req->silent = strcasecmp(p, ".SILENT") == 0;
+	return *p == '\0' || req->silent ? 0 : -1;
+}
+
+/* The message's flags after the change. MF_PASSED ('P', which Dovecot
+ * does not know and skua does not show) is kept: FLAGS replaces only
+ * what the client can see. */
+static void
+new_flags(const struct store_req *req, const struct store_msg *m,
+	  unsigned *flags_r, uint32_t *keywords_r)
+{
+	*flags_r = req->flags | (m->flags & MF_PASSED);
+	*keywords_r = req->keywords;
+	switch (req->op) {
+	case STORE_SET:
+		break;
+	case STORE_ADD:
+		*flags_r = m->flags | req->flags;
+		*keywords_r = m->keywords | req->keywords;
+		break;
+	case STORE_REMOVE:
+		*flags_r = m->flags & ~req->flags;
+		*keywords_r = m->keywords & ~req->keywords;
+		break;
+	}
+}
+
+static void
+answer_fetch(struct session *s, uint32_t seq, const struct store_msg *m)
+{
+	stream_printf(s->stream, "* %u FETCH (", seq);
+	if (s->uid_command)
+		stream_printf(s->stream, "UID %u ", m->uid);
+	stream_puts(s->stream, "FLAGS ");
+	flags_write(s->stream, m->flags, m->keywords, m->recent, s->sel.kw);
+	stream_puts(s->stream, ")\r\n");
+}
+
+/* Changes one message. Returns 0 (also when it is gone), 1 when it is
+ * expunged but not yet announced, or -1 with *err_r. */
+static int
+store_one(struct session *s, const struct store_req *req, uint32_t seq,
+	  const char **err_r)
+{
+	uint32_t uid = view_uid(s->sel.view, seq);
+	const struct store_msg *m = folder_msg(s->sel.folder, uid);
+	uint32_t keywords;
+	unsigned flags;
+	int r;
+
+	if (view_is_expunged(s->sel.view, seq))
+		return 1;
+	if (m == NULL)
+		return 0;
+	new_flags(req, m, &flags, &keywords);
+	r = folder_set_flags(s->sel.folder, uid, flags, keywords, err_r);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (req->silent)
+		return 0;
+	/* folder_set_flags updated the entry in place. */
+	answer_fetch(s, seq, folder_msg(s->sel.folder, uid));
+	view_flags_told(s->sel.view, uid);
+	return 0;
+}
+
+/* Reads the flag list into req; new keywords are made only when add is
+ * set. Returns 0, or -1 after answering BAD or NO. */
+static int
+parse_flags(struct session *s, const struct command *cmd, const struct arg *a,
+	    struct store_req *req, int add)
+{
+	const char *err = "Invalid flags";
+	int r;
+
+	r = flags_parse(a, s->sel.kw, add, &req->flags, &req->keywords, &err);
+	if (r == 0)
+		return 0;
+	if (r == -2) {
+		/* All 26 keyword letters of the Maildir are in use. */
+		log_info("store: user=%s mailbox=%s: %s", s->user.name,
+			 s->sel.name, err);
+		resp_tagged(s->stream, cmd->tag, "NO", "[LIMIT] Cannot create "
+			    "a new keyword: %s", err);
+	} else {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+	}
+	return -1;
+}
 
 void
 cmd_store(struct session *s, const struct command *cmd)
 {
-	cmd_unavailable(s, cmd);
+	struct store_req req;
+	struct seqset set;
+	const char *err = NULL;
+	int kw_before, expunged = 0, r = 0;
+
+	if (cmd->nargs != 3 || parse_item(&cmd->args[1], &req) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments: "
+			    "STORE wants a set, FLAGS, +FLAGS or -FLAGS "
+			    "(.SILENT or not) and flags");
+		return;
+	}
+	if (msgset_parse(s, &cmd->args[0], &set, &err) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+		return;
+	}
+	/* Syntax first, without making keywords: BAD before NO. */
+	if (parse_flags(s, cmd, &cmd->args[2], &req, 0) < 0)
+		return;
+	if (s->sel.readonly) {
+		resp_tagged(s->stream, cmd->tag, "NO", "[READ-ONLY] Mailbox is "
+			    "read-only (EXAMINE); flags not changed.");
+		return;
+	}
+	kw_before = flagnews_count(s);
+	if (req.op != STORE_REMOVE &&
+	    parse_flags(s, cmd, &cmd->args[2], &req, 1) < 0)
+		return;
+	flagnews_announce(s, kw_before, 0);
+	for (size_t i = 0; i < set.n && r >= 0; i++)
+		for (uint64_t seq = set.r[i].lo; seq <= set.r[i].hi; seq++) {
+			r = store_one(s, &req, (uint32_t)seq, &err);
+			if (r < 0)
+				break;
+			expunged |= r;
+		}
+	if (r < 0) {
+		log_error("store: user=%s mailbox=%s: %s", s->user.name,
+			  s->sel.name, err);
+		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Internal "
+			    "error occurred. Refer to server log for more "
+			    "information.");
+	} else if (expunged) {
+		resp_tagged(s->stream, cmd->tag, "NO", "[EXPUNGEISSUED] Some "
+			    "of the requested messages no longer exist.");
+	} else {
+		session_ok(s, cmd, "Store completed.");
+	}
 }

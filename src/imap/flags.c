@@ -78,16 +78,19 @@ flags_write(struct stream *out, unsigned flags, uint32_t keywords,
 	const char *sep = "";
 
 	stream_puts(out, "(");
-	if (recent) {
-		stream_puts(out, "\\Recent");
-		sep = " ";
-	}
 	for (size_t i = 0; i < NSYSTEM; i++)
 		if (flags & system_flags[i].bit) {
 			stream_puts(out, sep);
 			stream_puts(out, system_flags[i].name);
 			sep = " ";
 		}
+	/* After the system flags and before the keywords: where Dovecot
+	 * writes it. Clients do not care; comparisons with Dovecot do. */
+	if (recent) {
+		stream_puts(out, sep);
+		stream_puts(out, "\\Recent");
+		sep = " ";
+	}
 	for (int i = 0; i < KEYWORDS_MAX && kw != NULL; i++) {
 		const char *name;
 		if (!(keywords & ((uint32_t)1 << i)) ||

@@ -185,6 +185,38 @@ fd_write(struct stream *s, const void *data, size_t len)
 	return 0;
 }
 
+/* stream_ops.wait: one poll on the input and extra_fd. Bytes OpenSSL has
+ * already read and decrypted would never wake poll, so they answer at
+ * once. POLLHUP and POLLERR count as readable: the read that follows
+ * says what happened. */
+static int
+fd_wait(struct stream *s, int extra_fd, int timeout_ms)
+{
+	struct fdstream *f = s->ctx;
+	struct pollfd pfd[2] = {
+		{ .fd = f->in_fd, .events = POLLIN },
+		{ .fd = extra_fd, .events = POLLIN },
+	};
+	int n, r = 0;
+
+	if (f->ssl != NULL && SSL_pending(f->ssl) > 0)
+		return STREAM_WAIT_INPUT;
+	do
+		n = poll(pfd, extra_fd >= 0 ? 2 : 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		stream_set_error(s, "poll: %s", strerror(errno));
+		return STREAM_ERROR;
+	}
+	if (n == 0)
+		return STREAM_TIMEOUT;
+	if (pfd[0].revents != 0)
+		r |= STREAM_WAIT_INPUT;
+	if (extra_fd >= 0 && pfd[1].revents != 0)
+		r |= STREAM_WAIT_EXTRA;
+	return r;
+}
+
 static int
 fd_start_tls(struct stream *s)
 {
@@ -251,6 +283,7 @@ static const struct stream_ops fd_ops = {
 	.start_tls = fd_start_tls,
 	.security = fd_security,
 	.destroy = fd_destroy,
+	.wait = fd_wait,
 };
 
 static const struct stream_ops fd_ops_plain = {
@@ -259,6 +292,7 @@ static const struct stream_ops fd_ops_plain = {
 	.start_tls = NULL,
 	.security = fd_security,
 	.destroy = fd_destroy,
+	.wait = fd_wait,
 };
 
 static void

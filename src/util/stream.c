@@ -34,6 +34,14 @@ stream_read(struct stream *s, void *buf, size_t len, int timeout_ms)
 }
 
 int
+stream_wait(struct stream *s, int extra_fd, int timeout_ms)
+{
+	if (s->ops->wait == NULL)
+		return STREAM_WAIT_INPUT;
+	return s->ops->wait(s, extra_fd, timeout_ms);
+}
+
+int
 stream_flush(struct stream *s)
 {
 	if (s->out.len == 0)

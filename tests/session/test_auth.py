@@ -6,7 +6,7 @@ import os
 
 from harness import Client, IS_ROOT, Server, check, proc_status
 
-CAPS_AUTHED = r"\[CAPABILITY IMAP4rev1 SASL-IR LITERAL\+ ID\] Logged in"
+CAPS_AUTHED = r"\[CAPABILITY IMAP4rev1 SASL-IR LITERAL\+ ID IDLE\] Logged in"
 
 
 def b64(s):

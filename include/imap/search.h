@@ -1,0 +1,52 @@
+/* include/imap/search.h — the search program of SEARCH and UID SEARCH
+ * (RFC 3501 6.4.4): search keys parsed into a tree once, then matched
+ * against each message of the selected mailbox.
+ *
+ * Parsing catches every syntax error before any message is looked at,
+ * so a bad key costs nothing and answers BAD. Matching looks at what a
+ * key needs and no more: flags, UIDs, sequence numbers and sizes come
+ * from the store's list, INTERNALDATE from the file's mtime, header keys
+ * read only the header block, and only BODY and TEXT decode the body. */
+#ifndef SKUA_IMAP_SEARCH_H
+#define SKUA_IMAP_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imap/parser.h"
+#include "store/folder.h"
+#include "store/keywords.h"
+#include "util/arena.h"
+
+/* Bounds on the work one command may ask for: keys in all, and how deep
+ * NOT, OR and parentheses may nest (clients write "OR OR OR a b c d"
+ * for long lists of addresses, one level per OR). */
+#define SEARCH_MAX_KEYS 1000
+#define SEARCH_MAX_DEPTH 256
+
+struct search_key;
+struct search_run;
+
+/* Parses the search keys args[0..n) (after any CHARSET) into a tree in
+ * the arena; keywords are looked up in kw. Returns the tree, or NULL
+ * with *err_r, a sentence fit for BAD that names the offending key. */
+struct search_key *search_parse(const struct arg *args, size_t n,
+				const struct keywords *kw, struct arena *a,
+				const char **err_r);
+/* Gives "*" its meaning in the sequence and UID sets of the tree: exists
+ * for sequence numbers, max_uid for UIDs (RFC 3501 6.4.8). */
+void search_resolve(struct search_key *k, uint32_t exists, uint32_t max_uid);
+
+/* One pass over a folder. Matching needs scratch memory; a run holds it
+ * so that a mailbox of many messages costs no allocation per message.
+ * The run itself lives in a (the command's arena); search_run_free
+ * releases its scratch memory. */
+struct search_run *search_run_new(struct folder *f, struct arena *a);
+/* 1 when message (seq, uid) matches k, 0 when it does not. A message
+ * whose file is gone or unreadable matches no key that needs its bytes
+ * (the error is logged). */
+int  search_match(struct search_run *r, const struct search_key *k,
+		  uint32_t seq, uint32_t uid);
+void search_run_free(struct search_run **r);
+
+#endif

@@ -1,0 +1,951 @@
+/* src/imap/search.c — search keys (RFC 3501 6.4.4, grammar in 9) as a
+ * tree, and matching one message against it.
+ *
+ * Cost. A mailbox may hold a million messages, and most searches are
+ * answered from flags alone ("UNSEEN", "UID 500:*"). Every key gets a
+ * cost class when parsed: the store's list (flags, UID, sequence
+ * number, ,W= size), the file's mtime (INTERNALDATE), the header block,
+ * the whole body. An AND evaluates its keys cheapest first and OR its
+ * cheaper side first, so a message is opened only when the cheap keys
+ * could not decide, and a file is only mapped, never read whole: a
+ * header key touches the pages of the header and nothing else.
+ *
+ * Strings. Keys are UTF-8 (CHARSET US-ASCII and UTF-8 are all we take;
+ * the caller refuses others with BADCHARSET). Header values are
+ * unfolded and their encoded-words decoded (RFC 2047); body parts are
+ * decoded from their transfer encoding and converted from their charset
+ * to UTF-8. Both sides are case-folded with charset_fold and compared as
+ * substrings, as RFC 3501 6.4.4 asks and Dovecot 2.3 does. Like
+ * Dovecot, only bodies of type text and message are searched; an image is
+ * not text. The address keys (FROM, TO, CC, BCC) match the header as
+ * written, decoded: that is the "Name <addr>" text Dovecot matches,
+ * save for how a name needing quotes is quoted.
+ *
+ * Dates. SINCE, ON and BEFORE compare the day of INTERNALDATE in the
+ * server's time zone, SENTSINCE and friends the day the Date: header
+ * names in its own zone; "disregarding time and timezone" (RFC 3501
+ * 6.4.4). A message without a readable Date: counts as sent on
+ * 1-Jan-1970, as in Dovecot. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imap/search.h"
+#include "imap/seqset.h"
+#include "mail/charset.h"
+#include "mail/date.h"
+#include "mail/decode.h"
+#include "mail/header.h"
+#include "mail/message.h"
+#include "mail/rfc2047.h"
+#include "store/filename.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+/* Decoded text of one header field or body part is cut here; a search
+ * beyond it in a larger part does not match. */
+#define SEARCH_TEXT_MAX (64u * 1024 * 1024)
+
+enum cost {
+	COST_LIST,      /* the store's message list */
+	COST_SIZE,      /* may need the file when ,W= is missing */
+	COST_DATE,      /* stat of the file */
+	COST_HEADER,    /* the header block */
+	COST_BODY,      /* the whole message */
+};
+
+enum key_type {
+	SK_ALL,
+	SK_FLAG,        /* u.flag: an MF_* bit */
+	SK_KEYWORD,     /* u.keyword: index, -1 for one no message has */
+	SK_RECENT,
+	SK_SEQ,         /* u.set */
+	SK_UID,         /* u.set */
+	SK_LARGER,      /* u.size */
+	SK_SMALLER,
+	SK_BEFORE,      /* u.day: days since 1970 */
+	SK_ON,
+	SK_SINCE,
+	SK_SENTBEFORE,
+	SK_SENTON,
+	SK_SENTSINCE,
+	SK_HEADER,      /* u.text with field */
+	SK_BODY,        /* u.text */
+	SK_TEXT,        /* u.text */
+	SK_NOT,         /* kids[0] */
+	SK_OR,          /* kids[0], kids[1] */
+	SK_AND,         /* kids[0..nkids) */
+};
+
+struct search_text {
+	const char *field;              /* SK_HEADER: the field name */
+	const unsigned char *needle;    /* case-folded UTF-8 */
+	size_t len;
+};
+
+struct search_key {
+	enum key_type type;
+	enum cost cost;
+	union {
+		unsigned flag;
+		int keyword;
+		struct seqset set;
+		uint64_t size;
+		long day;
+		struct search_text text;
+	} u;
+	struct search_key **kids;
+	size_t nkids;
+};
+
+/* --- parsing -------------------------------------------------------- */
+
+struct sparse {
+	const struct keywords *kw;
+	struct arena *a;
+	size_t keys;
+	const char *err;
+};
+
+static struct search_key *parse_key(struct sparse *p, const struct arg *args,
+				    size_t n, size_t *i, int depth);
+
+static struct search_key *
+new_key(struct sparse *p, enum key_type type, enum cost cost)
+{
+	struct search_key *k;
+
+	if (++p->keys > SEARCH_MAX_KEYS) {
+		p->err = "Too many search keys";
+		return NULL;
+	}
+	k = arena_zalloc(p->a, sizeof(*k));
+	k->type = type;
+	k->cost = cost;
+	return k;
+}
+
+static int
+cost_cmp(const void *x, const void *y)
+{
+	const struct search_key *a = *(const struct search_key *const *)x;
+	const struct search_key *b = *(const struct search_key *const *)y;
+
+	return (int)a->cost - (int)b->cost;
+}
+
+/* Wraps kids[0..n) into one key: itself when alone, else an AND whose
+ * keys are sorted cheapest first. */
+static struct search_key *
+make_and(struct sparse *p, struct search_key **kids, size_t n)
+{
+	struct search_key *k;
+
+	if (n == 1)
+		return kids[0];
+	k = arena_zalloc(p->a, sizeof(*k));
+	k->type = SK_AND;
+	k->kids = kids;
+	k->nkids = n;
+	/* qsort is not stable, but keys of one cost may go in any order:
+	 * AND does not care. */
+	qsort(kids, n, sizeof(*kids), cost_cmp);
+	k->cost = kids[n - 1]->cost;
+	return k;
+}
+
+static struct search_key *
+make_unary(struct sparse *p, enum key_type type, struct search_key *a,
+	   struct search_key *b)
+{
+	struct search_key *k;
+
+	if (a == NULL || (type == SK_OR && b == NULL))
+		return NULL;
+	k = arena_zalloc(p->a, sizeof(*k));
+	k->type = type;
+	k->kids = arena_alloc(p->a, 2 * sizeof(*k->kids));
+	k->kids[0] = a;
+	k->kids[1] = b;
+	k->nkids = type == SK_OR ? 2 : 1;
+	if (type == SK_OR && b->cost < a->cost) {
+		k->kids[0] = b;
+		k->kids[1] = a;
+	}
+	k->cost = a->cost;
+	if (b != NULL && b->cost > k->cost)
+		k->cost = b->cost;
+	return k;
+}
+
+/* The next argument as a string (astring, RFC 3501 9), or NULL with
+ * p->err set when there is none or it is a list. */
+static const struct arg *
+next_string(struct sparse *p, const struct arg *args, size_t n, size_t *i,
+	    const char *key)
+{
+	if (*i >= n) {
+		p->err = arena_printf(p->a, "Missing parameter for search key "
+				      "(for search key: %s)", key);
+		return NULL;
+	}
+	if (args[*i].type == ARG_LIST) {
+		p->err = arena_printf(p->a, "Invalid parameter for search key "
+				      "(for search key: %s)", key);
+		return NULL;
+	}
+	return &args[(*i)++];
+}
+
+/* A string key's argument, case-folded once so that each message's
+ * text only has to be folded on its side. */
+static int
+parse_text(struct sparse *p, const struct arg *a, struct search_text *t)
+{
+	struct buf b;
+
+	buf_init(&b, SEARCH_TEXT_MAX);
+	if (charset_fold(a->data, a->len, &b) < 0) {
+		buf_free(&b);
+		p->err = "Search string too long";
+		return -1;
+	}
+	t->len = b.len;
+	t->needle = (const unsigned char *)arena_strndup(p->a, buf_str(&b),
+							 b.len);
+	buf_free(&b);
+	return 0;
+}
+
+/* Days since 1970 of an IMAP date (RFC 3501 9, "date"). */
+static int
+parse_day(struct sparse *p, const struct arg *a, long *day_r)
+{
+	time_t t;
+
+	if (date_parse_imap_day((const char *)a->data, &t) < 0) {
+		p->err = arena_printf(p->a, "Invalid search date parameter: "
+				      "%.100s", (const char *)a->data);
+		return -1;
+	}
+	*day_r = (long)(t / 86400);
+	return 0;
+}
+
+static int
+parse_number(struct sparse *p, const struct arg *a, uint64_t *n_r)
+{
+	uint64_t n = 0;
+
+	if (a->type != ARG_ATOM || a->len == 0 || a->len > 19)
+		goto bad;
+	for (size_t i = 0; i < a->len; i++) {
+		if (!isdigit(a->data[i]))
+			goto bad;
+		n = n * 10 + (uint64_t)(a->data[i] - '0');
+	}
+	*n_r = n;
+	return 0;
+bad:
+	p->err = arena_printf(p->a, "Invalid search size parameter: %.100s",
+			      (const char *)a->data);
+	return -1;
+}
+
+struct simple_key {
+	const char *name;
+	enum key_type type;
+	unsigned flag;
+	int negate;
+};
+
+/* The keys that take no argument. NEW is RECENT UNSEEN and handled
+ * apart. */
+static const struct simple_key simple_keys[] = {
+	{ "ALL",        SK_ALL,    0,           0 },
+	{ "ANSWERED",   SK_FLAG,   MF_ANSWERED, 0 },
+	{ "DELETED",    SK_FLAG,   MF_DELETED,  0 },
+	{ "DRAFT",      SK_FLAG,   MF_DRAFT,    0 },
+	{ "FLAGGED",    SK_FLAG,   MF_FLAGGED,  0 },
+	{ "SEEN",       SK_FLAG,   MF_SEEN,     0 },
+	{ "RECENT",     SK_RECENT, 0,           0 },
+	{ "OLD",        SK_RECENT, 0,           1 },
+	{ "UNANSWERED", SK_FLAG,   MF_ANSWERED, 1 },
+	{ "UNDELETED",  SK_FLAG,   MF_DELETED,  1 },
+	{ "UNDRAFT",    SK_FLAG,   MF_DRAFT,    1 },
+	{ "UNFLAGGED",  SK_FLAG,   MF_FLAGGED,  1 },
+	{ "UNSEEN",     SK_FLAG,   MF_SEEN,     1 },
+};
+
+static const struct simple_key key_recent = { "RECENT", SK_RECENT, 0, 0 };
+static const struct simple_key key_unseen = { "UNSEEN", SK_FLAG, MF_SEEN, 1 };
+
+struct arg_key {
+	const char *name;
+	enum key_type type;
+	const char *field;      /* SK_HEADER with a fixed field */
+};
+
+/* The keys that take one string, date or number. */
+static const struct arg_key arg_keys[] = {
+	{ "BCC",        SK_HEADER,     "Bcc" },
+	{ "CC",         SK_HEADER,     "Cc" },
+	{ "FROM",       SK_HEADER,     "From" },
+	{ "SUBJECT",    SK_HEADER,     "Subject" },
+	{ "TO",         SK_HEADER,     "To" },
+	{ "BODY",       SK_BODY,       NULL },
+	{ "TEXT",       SK_TEXT,       NULL },
+	{ "BEFORE",     SK_BEFORE,     NULL },
+	{ "ON",         SK_ON,         NULL },
+	{ "SINCE",      SK_SINCE,      NULL },
+	{ "SENTBEFORE", SK_SENTBEFORE, NULL },
+	{ "SENTON",     SK_SENTON,     NULL },
+	{ "SENTSINCE",  SK_SENTSINCE,  NULL },
+	{ "LARGER",     SK_LARGER,     NULL },
+	{ "SMALLER",    SK_SMALLER,    NULL },
+};
+
+static enum cost
+type_cost(enum key_type t)
+{
+	switch (t) {
+	case SK_LARGER: case SK_SMALLER:
+		return COST_SIZE;
+	case SK_BEFORE: case SK_ON: case SK_SINCE:
+		return COST_DATE;
+	case SK_HEADER: case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
+		return COST_HEADER;
+	case SK_BODY: case SK_TEXT:
+		return COST_BODY;
+	default:
+		return COST_LIST;
+	}
+}
+
+static struct search_key *
+parse_simple(struct sparse *p, const struct simple_key *sk)
+{
+	struct search_key *k = new_key(p, sk->type, COST_LIST);
+
+	if (k == NULL)
+		return NULL;
+	k->u.flag = sk->flag;
+	return sk->negate ? make_unary(p, SK_NOT, k, NULL) : k;
+}
+
+static struct search_key *
+parse_arg_key(struct sparse *p, const struct arg_key *ak,
+	      const struct arg *args, size_t n, size_t *i)
+{
+	const struct arg *a = next_string(p, args, n, i, ak->name);
+	struct search_key *k;
+	int r;
+
+	if (a == NULL || (k = new_key(p, ak->type, type_cost(ak->type))) == NULL)
+		return NULL;
+	switch (ak->type) {
+	case SK_HEADER:
+		k->u.text.field = ak->field;
+		/* fall through */
+	case SK_BODY: case SK_TEXT:
+		r = parse_text(p, a, &k->u.text);
+		break;
+	case SK_LARGER: case SK_SMALLER:
+		r = parse_number(p, a, &k->u.size);
+		break;
+	default:
+		r = parse_day(p, a, &k->u.day);
+		break;
+	}
+	return r < 0 ? NULL : k;
+}
+
+/* HEADER field-name string. */
+static struct search_key *
+parse_header(struct sparse *p, const struct arg *args, size_t n, size_t *i)
+{
+	const struct arg *f = next_string(p, args, n, i, "HEADER");
+	const struct arg *s;
+	struct search_key *k;
+
+	if (f == NULL || (s = next_string(p, args, n, i, "HEADER")) == NULL)
+		return NULL;
+	if (f->len == 0 || memchr(f->data, ':', f->len) != NULL ||
+	    strlen((const char *)f->data) != f->len) {
+		p->err = "Invalid header field name for HEADER";
+		return NULL;
+	}
+	if ((k = new_key(p, SK_HEADER, COST_HEADER)) == NULL)
+		return NULL;
+	k->u.text.field = arena_strndup(p->a, f->data, f->len);
+	return parse_text(p, s, &k->u.text) < 0 ? NULL : k;
+}
+
+/* KEYWORD and UNKEYWORD flag-keyword. A keyword the folder does not
+ * know is on no message. */
+static struct search_key *
+parse_keyword(struct sparse *p, const struct arg *args, size_t n, size_t *i,
+	      int negate)
+{
+	const char *name = negate ? "UNKEYWORD" : "KEYWORD";
+	const struct arg *a = next_string(p, args, n, i, name);
+	struct search_key *k;
+
+	if (a == NULL)
+		return NULL;
+	if ((k = new_key(p, SK_KEYWORD, COST_LIST)) == NULL)
+		return NULL;
+	/* Not an atom ("\\Seen", a quoted string) is no keyword a message
+	 * can have, as Dovecot takes it: it matches nothing. */
+	k->u.keyword = -1;
+	if (a->type == ARG_ATOM && a->data[0] != '\\')
+		k->u.keyword = keywords_index(p->kw, (const char *)a->data);
+	return negate ? make_unary(p, SK_NOT, k, NULL) : k;
+}
+
+static struct search_key *
+parse_set(struct sparse *p, enum key_type type, const struct arg *a)
+{
+	struct search_key *k;
+	const char *err;
+
+	if (a->type != ARG_ATOM) {
+		p->err = type == SK_UID ? "Invalid UID messageset" :
+			"Invalid messageset";
+		return NULL;
+	}
+	if ((k = new_key(p, type, COST_LIST)) == NULL)
+		return NULL;
+	if (seqset_parse((const char *)a->data, p->a, &k->u.set, &err) < 0) {
+		p->err = arena_printf(p->a, "Invalid %smessageset %.100s: %s",
+				      type == SK_UID ? "UID " : "",
+				      (const char *)a->data, err);
+		return NULL;
+	}
+	return k;
+}
+
+/* The keys of a parenthesized list, ANDed. */
+static struct search_key *
+parse_list(struct sparse *p, const struct arg *args, size_t n, int depth)
+{
+	struct search_key **kids;
+	size_t i = 0, nkids = 0;
+
+	if (n == 0) {
+		p->err = "No search parameters inside list";
+		return NULL;
+	}
+	kids = arena_alloc(p->a, n * sizeof(*kids));
+	while (i < n)
+		if ((kids[nkids++] = parse_key(p, args, n, &i, depth)) == NULL)
+			return NULL;
+	return make_and(p, kids, nkids);
+}
+
+/* RFC 3501 6.4.4: NEW is "equivalent to (RECENT UNSEEN)". */
+static struct search_key *
+parse_new(struct sparse *p)
+{
+	struct search_key **kids = arena_alloc(p->a, 2 * sizeof(*kids));
+
+	kids[0] = parse_simple(p, &key_recent);
+	kids[1] = parse_simple(p, &key_unseen);
+	if (kids[0] == NULL || kids[1] == NULL)
+		return NULL;
+	return make_and(p, kids, 2);
+}
+
+/* NOT search-key, OR search-key search-key. */
+static struct search_key *
+parse_not_or(struct sparse *p, const char *name, const struct arg *args,
+	     size_t n, size_t *i, int depth)
+{
+	int is_or = toupper((unsigned char)name[0]) == 'O';
+	struct search_key *a, *b = NULL;
+
+	if (*i >= n)
+		goto missing;
+	if ((a = parse_key(p, args, n, i, depth + 1)) == NULL)
+		return NULL;
+	if (is_or) {
+		if (*i >= n)
+			goto missing;
+		if ((b = parse_key(p, args, n, i, depth + 1)) == NULL)
+			return NULL;
+	}
+	return make_unary(p, is_or ? SK_OR : SK_NOT, a, b);
+missing:
+	p->err = arena_printf(p->a, "Missing argument (for search key: %s)",
+			      is_or ? "OR" : "NOT");
+	return NULL;
+}
+
+static struct search_key *
+parse_atom_key(struct sparse *p, const char *name, const struct arg *args,
+	       size_t n, size_t *i, int depth)
+{
+	for (size_t j = 0; j < sizeof(simple_keys) / sizeof(*simple_keys); j++)
+		if (strcasecmp(name, simple_keys[j].name) == 0)
+			return parse_simple(p, &simple_keys[j]);
+	for (size_t j = 0; j < sizeof(arg_keys) / sizeof(*arg_keys); j++)
+		if (strcasecmp(name, arg_keys[j].name) == 0)
+			return parse_arg_key(p, &arg_keys[j], args, n, i);
+	if (strcasecmp(name, "NEW") == 0)
+		return parse_new(p);
+	if (strcasecmp(name, "NOT") == 0 || strcasecmp(name, "OR") == 0)
+		return parse_not_or(p, name, args, n, i, depth);
+	if (strcasecmp(name, "HEADER") == 0)
+		return parse_header(p, args, n, i);
+	if (strcasecmp(name, "KEYWORD") == 0)
+		return parse_keyword(p, args, n, i, 0);
+	if (strcasecmp(name, "UNKEYWORD") == 0)
+		return parse_keyword(p, args, n, i, 1);
+	if (strcasecmp(name, "UID") == 0) {
+		if (*i >= n) {
+			p->err = "Missing argument (for search key: UID)";
+			return NULL;
+		}
+		return parse_set(p, SK_UID, &args[(*i)++]);
+	}
+	if (isdigit((unsigned char)name[0]) || name[0] == '*')
+		return parse_set(p, SK_SEQ, &args[*i - 1]);
+	p->err = arena_printf(p->a, "Unknown argument %.100s", name);
+	return NULL;
+}
+
+/* One search-key (RFC 3501 9) at args[*i], advancing *i past it. */
+static struct search_key *
+parse_key(struct sparse *p, const struct arg *args, size_t n, size_t *i,
+	  int depth)
+{
+	const struct arg *a = &args[(*i)++];
+
+	if (depth > SEARCH_MAX_DEPTH) {
+		p->err = "Search keys nested too deeply";
+		return NULL;
+	}
+	if (a->type == ARG_LIST)
+		return parse_list(p, a->list, a->count, depth + 1);
+	if (a->type != ARG_ATOM) {
+		p->err = arena_printf(p->a, "Unexpected string as search key: "
+				      "%.100s", (const char *)a->data);
+		return NULL;
+	}
+	return parse_atom_key(p, (const char *)a->data, args, n, i, depth);
+}
+
+struct search_key *
+search_parse(const struct arg *args, size_t n, const struct keywords *kw,
+	     struct arena *a, const char **err_r)
+{
+	struct sparse p = { .kw = kw, .a = a };
+	struct search_key *k;
+
+	if (n == 0) {
+		*err_r = "Missing search parameters";
+		return NULL;
+	}
+	k = parse_list(&p, args, n, 0);
+	if (k == NULL)
+		*err_r = p.err != NULL ? p.err : "Invalid search key";
+	return k;
+}
+
+void
+search_resolve(struct search_key *k, uint32_t exists, uint32_t max_uid)
+{
+	if (k->type == SK_SEQ)
+		seqset_resolve(&k->u.set, exists);
+	else if (k->type == SK_UID)
+		seqset_resolve(&k->u.set, max_uid);
+	for (size_t i = 0; i < k->nkids; i++)
+		search_resolve(k->kids[i], exists, max_uid);
+}
+
+/* --- matching ------------------------------------------------------- */
+
+struct search_run {
+	struct folder *f;
+	struct arena *a;                /* per message: the MIME parse */
+	struct buf b1, b2, b3;          /* raw, decoded, folded text */
+
+	/* The message being matched, and what has been loaded of it. */
+	uint32_t seq, uid;
+	const struct store_msg *m;
+	int date_state;                 /* 0 unknown, 1 known, -1 none */
+	time_t date;
+	int file_state;                 /* 0 not yet, 1 mapped, -1 none */
+	const unsigned char *data;
+	size_t len;
+	size_t hdr_len;
+	struct mail_part *root;
+};
+
+struct search_run *
+search_run_new(struct folder *f, struct arena *a)
+{
+	struct search_run *r = arena_zalloc(a, sizeof(*r));
+
+	r->f = f;
+	r->a = arena_new(16384);
+	buf_init(&r->b1, SEARCH_TEXT_MAX);
+	buf_init(&r->b2, SEARCH_TEXT_MAX);
+	buf_init(&r->b3, SEARCH_TEXT_MAX);
+	return r;
+}
+
+void
+search_run_free(struct search_run **rp)
+{
+	struct search_run *r = *rp;
+
+	if (r == NULL)
+		return;
+	arena_free(&r->a);
+	buf_free(&r->b1);
+	buf_free(&r->b2);
+	buf_free(&r->b3);
+	*rp = NULL;
+}
+
+/* Maps the message file, once per message. Returns 0 or -1 (gone or
+ * unreadable: no content key matches). */
+static int
+load_file(struct search_run *r)
+{
+	const char *err = NULL;
+	struct stat st;
+	void *map;
+	int gone = 0, fd;
+
+	if (r->file_state != 0)
+		return r->file_state > 0 ? 0 : -1;
+	r->file_state = -1;
+	fd = folder_msg_open(r->f, r->uid, &gone, &err);
+	if (fd < 0) {
+		if (!gone)
+			log_error("search: uid %u: %s", r->uid, err);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_error("search: uid %u: fstat: %s", r->uid, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	r->data = (const unsigned char *)"";
+	r->len = 0;
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			   fd, 0);
+		if (map == MAP_FAILED) {
+			log_error("search: uid %u: mmap: %s", r->uid,
+				  strerror(errno));
+			close(fd);
+			return -1;
+		}
+		r->data = map;
+		r->len = (size_t)st.st_size;
+	}
+	close(fd);
+	r->hdr_len = header_block_len(r->data, r->len);
+	r->file_state = 1;
+	return 0;
+}
+
+static void
+unload(struct search_run *r)
+{
+	if (r->file_state > 0 && r->len > 0)
+		munmap((void *)r->data, r->len);
+	r->file_state = 0;
+	r->date_state = 0;
+	r->root = NULL;
+	arena_reset(r->a);
+}
+
+/* 1 when the folded needle occurs in UTF-8 text. */
+static int
+text_has(struct search_run *r, const unsigned char *text, size_t len,
+	 const struct search_text *t)
+{
+	buf_reset(&r->b3);
+	/* An overflow leaves what fitted, which is still worth a look. */
+	(void)charset_fold(text, len, &r->b3);
+	if (t->len == 0)
+		return 1;
+	return r->b3.len >= t->len &&
+		memmem(r->b3.data, r->b3.len, t->needle, t->len) != NULL;
+}
+
+/* 1 when the unfolded, RFC 2047 decoded value of a field holds t. */
+static int
+field_has(struct search_run *r, const struct header_field *f,
+	  const struct search_text *t, int with_name)
+{
+	buf_reset(&r->b1);
+	buf_reset(&r->b2);
+	if (with_name) {
+		(void)buf_append(&r->b2, f->name, f->name_len);
+		(void)buf_append_str(&r->b2, ": ");
+	}
+	(void)header_unfold(f->value, f->value_len, &r->b1);
+	(void)rfc2047_decode(buf_str(&r->b1), r->b1.len, &r->b2);
+	return text_has(r, (const unsigned char *)buf_str(&r->b2), r->b2.len,
+			t);
+}
+
+static int
+field_is(const struct header_field *f, const char *name)
+{
+	return f->name_len == strlen(name) &&
+		strncasecmp((const char *)f->name, name, f->name_len) == 0;
+}
+
+/* HEADER and the keys named after a field: any field of that name
+ * (RFC 3501 6.4.4: an empty string matches every message that has it). */
+static int
+match_header(struct search_run *r, const struct search_text *t)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	if (load_file(r) < 0)
+		return 0;
+	header_iter_init(&it, r->data, r->hdr_len);
+	while (header_iter_next(&it, &f))
+		if (field_is(&f, t->field) && (t->len == 0 ||
+					       field_has(r, &f, t, 0)))
+			return 1;
+	return 0;
+}
+
+/* TEXT looks at every field of a header block, name and value. */
+static int
+header_block_has(struct search_run *r, const unsigned char *hdr, size_t len,
+		 const struct search_text *t)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f))
+		if (field_has(r, &f, t, 1))
+			return 1;
+	return 0;
+}
+
+static const char *
+part_charset(const struct mail_part *p)
+{
+	for (size_t i = 0; i < p->nparams; i++)
+		if (strcasecmp(p->params[i].name, "charset") == 0)
+			return p->params[i].value;
+	return "us-ascii";
+}
+
+/* A leaf's body, decoded to UTF-8, holds t. */
+static int
+leaf_has(struct search_run *r, const struct mail_part *p,
+	 const struct search_text *t)
+{
+	/* No type is the default: text/plain (RFC 2045 5.2), or
+	 * message/rfc822 in a digest. */
+	if (p->type != NULL && strcasecmp(p->type, "text") != 0 &&
+	    strcasecmp(p->type, "message") != 0)
+		return 0;
+	buf_reset(&r->b1);
+	buf_reset(&r->b2);
+	(void)decode_body(p->encoding, r->data + p->body.start, p->body.len,
+			  0, &r->b1);
+	(void)charset_to_utf8(part_charset(p), (const unsigned char *)
+			      buf_str(&r->b1), r->b1.len, &r->b2);
+	return text_has(r, (const unsigned char *)buf_str(&r->b2), r->b2.len,
+			t);
+}
+
+/* BODY (headers 0) and TEXT (headers 1) over a part and what it holds. */
+static int
+part_has(struct search_run *r, const struct mail_part *p,
+	 const struct search_text *t, int headers)
+{
+	if (headers && header_block_has(r, r->data + p->header.start,
+					p->header.len, t))
+		return 1;
+	if (p->message != NULL)
+		return part_has(r, p->message, t, headers);
+	if (p->nchildren > 0) {
+		for (size_t i = 0; i < p->nchildren; i++)
+			if (part_has(r, &p->children[i], t, headers))
+				return 1;
+		return 0;
+	}
+	return leaf_has(r, p, t);
+}
+
+static int
+match_body(struct search_run *r, const struct search_text *t, int headers)
+{
+	if (load_file(r) < 0)
+		return 0;
+	if (r->root == NULL)
+		r->root = mail_parse(r->data, r->len, r->a);
+	return part_has(r, r->root, t, headers);
+}
+
+/* Floor division, for days before 1970. */
+static long
+day_of(time_t t)
+{
+	return (long)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+}
+
+/* The day of INTERNALDATE in the server's zone, or -1 when unknown. */
+static int
+internal_day(struct search_run *r, long *day_r)
+{
+	struct tm tm;
+
+	if (r->date_state == 0) {
+		r->date_state = -1;
+		if (folder_msg_date(r->f, r->uid, &r->date) == 0)
+			r->date_state = 1;
+	}
+	if (r->date_state < 0 || localtime_r(&r->date, &tm) == NULL)
+		return -1;
+	*day_r = day_of(r->date + tm.tm_gmtoff);
+	return 0;
+}
+
+/* The day the Date: header names, in its own zone; 0 without one. */
+static long
+sent_day(struct search_run *r)
+{
+	struct header_field f;
+	time_t t;
+	int tz;
+
+	if (load_file(r) < 0 || !header_find(r->data, r->hdr_len, "Date", &f))
+		return 0;
+	buf_reset(&r->b1);
+	(void)header_unfold(f.value, f.value_len, &r->b1);
+	if (date_parse_rfc5322(buf_str(&r->b1), r->b1.len, &t, &tz) < 0)
+		return 0;
+	return day_of(t + (time_t)tz * 60);
+}
+
+static int
+cmp_day(enum key_type type, long day, long want)
+{
+	switch (type) {
+	case SK_BEFORE: case SK_SENTBEFORE:
+		return day < want;
+	case SK_ON: case SK_SENTON:
+		return day == want;
+	default:
+		return day >= want;
+	}
+}
+
+/* RFC822.SIZE: ,W= when the name has it, else counted from the file. */
+static int
+msg_size(struct search_run *r, uint64_t *size_r)
+{
+	uint64_t n;
+
+	if (r->m->vsize >= 0) {
+		*size_r = (uint64_t)r->m->vsize;
+		return 0;
+	}
+	if (load_file(r) < 0)
+		return -1;
+	n = r->len;
+	for (size_t i = 0; i < r->len; i++)
+		if (r->data[i] == '\n' && (i == 0 || r->data[i - 1] != '\r'))
+			n++;
+	*size_r = n;
+	return 0;
+}
+
+static int match_key(struct search_run *r, const struct search_key *k);
+
+static int
+match_list_key(struct search_run *r, const struct search_key *k)
+{
+	const struct store_msg *m = r->m;
+	uint64_t size;
+
+	switch (k->type) {
+	case SK_ALL:
+		return 1;
+	case SK_FLAG:
+		return (m->flags & k->u.flag) != 0;
+	case SK_KEYWORD:
+		return k->u.keyword >= 0 &&
+			(m->keywords & (UINT32_C(1) << k->u.keyword)) != 0;
+	case SK_RECENT:
+		return m->recent;
+	case SK_SEQ:
+		return seqset_contains(&k->u.set, r->seq);
+	case SK_UID:
+		return seqset_contains(&k->u.set, r->uid);
+	case SK_LARGER:
+		return msg_size(r, &size) == 0 && size > k->u.size;
+	case SK_SMALLER:
+		return msg_size(r, &size) == 0 && size < k->u.size;
+	default:
+		return 0;
+	}
+}
+
+static int
+match_key(struct search_run *r, const struct search_key *k)
+{
+	long day;
+
+	switch (k->type) {
+	case SK_NOT:
+		return !match_key(r, k->kids[0]);
+	case SK_OR:
+		return match_key(r, k->kids[0]) || match_key(r, k->kids[1]);
+	case SK_AND:
+		for (size_t i = 0; i < k->nkids; i++)
+			if (!match_key(r, k->kids[i]))
+				return 0;
+		return 1;
+	case SK_BEFORE: case SK_ON: case SK_SINCE:
+		return internal_day(r, &day) == 0 &&
+			cmp_day(k->type, day, k->u.day);
+	case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
+		return cmp_day(k->type, sent_day(r), k->u.day);
+	case SK_HEADER:
+		return match_header(r, &k->u.text);
+	case SK_BODY:
+		return match_body(r, &k->u.text, 0);
+	case SK_TEXT:
+		return match_body(r, &k->u.text, 1);
+	default:
+		return match_list_key(r, k);
+	}
+}
+
+int
+search_match(struct search_run *r, const struct search_key *k, uint32_t seq,
+	     uint32_t uid)
+{
+	int ret;
+
+	r->m = folder_msg(r->f, uid);
+	if (r->m == NULL)
+		return 0;
+	r->seq = seq;
+	r->uid = uid;
+	ret = match_key(r, k);
+	unload(r);
+	return ret;
+}
