@@ -33,6 +33,7 @@
 
 #include "imap/command.h"
 #include "imap/flags.h"
+#include "imap/msgset.h"
 #include "imap/response.h"
 #include "imap/seqset.h"
 #include "imap/view.h"
@@ -654,78 +655,6 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 
 /* --- the command --------------------------------------------------- */
 
-/* The first sequence number whose UID is at least uid (exists + 1 when
- * none): UIDs grow with sequence numbers. */
-static uint32_t
-seq_of_uid_at_least(const struct view *v, uint32_t uid)
-{
-	uint32_t lo = 1, hi = view_exists(v) + 1;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view_uid(v, mid) < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Turns a UID set into a set of sequence numbers, range by range.
- * UIDs that no message has match nothing (RFC 3501 6.4.8); in an empty
- * mailbox nothing matches, "*" included. */
-static void
-uids_to_seqs(const struct view *v, struct seqset *set)
-{
-	uint32_t exists = view_exists(v);
-	size_t k = 0;
-
-	if (exists == 0) {
-		set->n = 0;
-		return;
-	}
-	seqset_resolve(set, view_uid(v, exists));
-	for (size_t i = 0; i < set->n; i++) {
-		uint32_t lo = seq_of_uid_at_least(v, set->r[i].lo);
-		uint32_t hi = set->r[i].hi == UINT32_MAX ? exists + 1 :
-			seq_of_uid_at_least(v, set->r[i].hi + 1);
-
-		if (lo < hi) {
-			set->r[k].lo = lo;
-			set->r[k++].hi = hi - 1;
-		}
-	}
-	set->n = k;
-}
-
-/* Reads and resolves the set into sequence numbers. Returns 0, or -1
- * with *err_r fit for BAD. Like Dovecot, a sequence number beyond EXISTS
- * (also "*" of an empty mailbox) makes the set invalid. */
-static int
-parse_set(struct session *s, const struct arg *a, struct seqset *set,
-	  const char **err_r)
-{
-	const char *bad = s->uid_command ? "Invalid uidset" :
-		"Invalid messageset";
-	uint32_t exists = view_exists(s->sel.view);
-
-	if (a->type != ARG_ATOM ||
-	    seqset_parse((const char *)a->data, s->arena, set, err_r) < 0) {
-		*err_r = bad;
-		return -1;
-	}
-	if (s->uid_command) {
-		uids_to_seqs(s->sel.view, set);
-		return 0;
-	}
-	seqset_resolve(set, exists);
-	if (exists == 0 || (set->n > 0 && set->r[set->n - 1].hi > exists)) {
-		*err_r = bad;
-		return -1;
-	}
-	return 0;
-}
-
 static void
 fetch_run(struct fetch *fx, const struct seqset *set)
 {
@@ -747,7 +676,7 @@ cmd_fetch(struct session *s, const struct command *cmd)
 		return;
 	}
 	fx.items = arena_alloc(s->arena, FETCH_MAX_ITEMS * sizeof(*fx.items));
-	if (parse_set(s, &cmd->args[0], &set, &err) < 0 ||
+	if (msgset_parse(s, &cmd->args[0], &set, &err) < 0 ||
 	    parse_items(&fx, &cmd->args[1], &err) < 0) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 		return;
