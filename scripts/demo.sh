@@ -33,7 +33,7 @@ if [ ! -d home/demo/Maildir ]; then
 	now=$(date +%s)
 	i=1
 	for subj in "Welcome to skua" "Your demo mailbox" "A third message"; do
-		cat > "$md/new/$now.M${i}P$$.demo,S=0" <<MSG
+		cat > "$md/new/$now.M${i}P$$.demo" <<MSG
 From: skua <postmaster@localhost>
 To: demo <demo@localhost>
 Subject: $subj
@@ -42,8 +42,8 @@ Message-ID: <demo$i.$now@localhost>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
-This is demo message $i. Mailbox commands arrive with the Maildir
-store; for now you can log in, look around and log out.
+This is demo message $i of the skua demo mailbox. Select INBOX,
+fetch it, flag it, copy it to another folder or delete it.
 MSG
 		i=$((i + 1))
 	done
@@ -68,8 +68,9 @@ skua demo: user demo, password demo. Try:
 
   openssl s_client -connect 127.0.0.1:1993 -crlf -quiet
       a LOGIN demo demo
-      b CAPABILITY
-      c LOGOUT
+      b SELECT INBOX
+      c FETCH 1:* (FLAGS ENVELOPE)
+      d LOGOUT
 
   openssl s_client -connect 127.0.0.1:1143 -starttls imap -crlf -quiet
 
