@@ -85,6 +85,9 @@ struct command_def {
 
 /* The handler for name (upper case), or NULL for an unknown command. */
 const struct command_def *command_lookup(const char *name);
+/* For commands that take no arguments: answers BAD and returns 1 when
+ * cmd has some, else returns 0. */
+int command_has_args(struct session *s, const struct command *cmd);
 
 /* 1 when LOGIN and AUTHENTICATE are allowed on this connection now
  * (encrypted, or plaintext_auth permits it for this peer). */

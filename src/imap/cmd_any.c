@@ -7,22 +7,10 @@
 #include "imap/response.h"
 #include "util/log.h"
 
-/* Answers BAD and returns 1 when a command that takes no arguments got
- * some. */
-static int
-extra_args(struct session *s, const struct command *cmd)
-{
-	if (cmd->nargs == 0)
-		return 0;
-	resp_tagged(s->stream, cmd->tag, "BAD", "%s takes no arguments",
-		    cmd->name);
-	return 1;
-}
-
 void
 cmd_capability(struct session *s, const struct command *cmd)
 {
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	resp_untagged(s->stream, "CAPABILITY %s", capability_list(s));
 	resp_tagged(s->stream, cmd->tag, "OK", "Capability completed.");
@@ -31,7 +19,7 @@ cmd_capability(struct session *s, const struct command *cmd)
 void
 cmd_noop(struct session *s, const struct command *cmd)
 {
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	/* RFC 3501 6.1.2: NOOP is how a client polls for updates. */
 	session_ok(s, cmd, "NOOP completed.");
@@ -40,7 +28,7 @@ cmd_noop(struct session *s, const struct command *cmd)
 void
 cmd_logout(struct session *s, const struct command *cmd)
 {
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	resp_untagged(s->stream, "BYE Logging out");
 	resp_tagged(s->stream, cmd->tag, "OK", "Logout completed.");

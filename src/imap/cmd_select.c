@@ -210,18 +210,6 @@ cmd_examine(struct session *s, const struct command *cmd)
 	select_common(s, cmd, 1);
 }
 
-/* Answers BAD and returns 1 when a command that takes no arguments got
- * some. */
-static int
-extra_args(struct session *s, const struct command *cmd)
-{
-	if (cmd->nargs == 0)
-		return 0;
-	resp_tagged(s->stream, cmd->tag, "BAD", "%s takes no arguments",
-		    cmd->name);
-	return 1;
-}
-
 /* Removes every message whose file has \Deleted now. Returns 0, or -1
  * with *err_r after removing what it could. */
 static int
@@ -250,7 +238,7 @@ cmd_close(struct session *s, const struct command *cmd)
 {
 	const char *err = "";
 
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	/* RFC 3501 6.4.2: no untagged EXPUNGE is sent, and the mailbox is
 	 * closed even when removing failed. */
@@ -264,7 +252,7 @@ cmd_close(struct session *s, const struct command *cmd)
 void
 cmd_check(struct session *s, const struct command *cmd)
 {
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	/* RFC 3501 6.4.1: every change is on disk as it happens, so a
 	 * checkpoint is a sync; session_ok does it. */
@@ -276,7 +264,7 @@ cmd_expunge(struct session *s, const struct command *cmd)
 {
 	const char *err = "";
 
-	if (extra_args(s, cmd))
+	if (command_has_args(s, cmd))
 		return;
 	if (expunge_deleted(s, &err) < 0) {
 		/* What was removed is still announced by the next sync. */

@@ -84,6 +84,16 @@ cmd_uid(struct session *s, const struct command *cmd)
 	s->uid_command = 0;
 }
 
+int
+command_has_args(struct session *s, const struct command *cmd)
+{
+	if (cmd->nargs == 0)
+		return 0;
+	resp_tagged(s->stream, cmd->tag, "BAD", "%s takes no arguments",
+		    cmd->name);
+	return 1;
+}
+
 void
 cmd_unavailable(struct session *s, const struct command *cmd)
 {

@@ -330,6 +330,26 @@ class Client:
             pass
 
 
+def own(path, user="alice"):
+    """Gives what a test made to the user, as an MDA running as the user
+    would have made it (as root; otherwise everything is ours anyway)."""
+    if IS_ROOT:
+        os.chown(path, USERS[user][0], USERS[user][0])
+
+
+def fresh_maildir(world, name, user="alice"):
+    """An empty Maildir ~user/name, made anew and owned by the user."""
+    path = world.path("home", user, name)
+    if os.path.lexists(path):
+        shutil.rmtree(path)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(path, sub))
+    for root, _, _ in os.walk(path):
+        os.chmod(root, 0o700)
+        own(root, user)
+    return path
+
+
 def proc_status(pid):
     fields = {}
     with open(f"/proc/{pid}/status") as f:

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Client, IS_ROOT, Server, USERS, TIMEOUT, check
+from harness import Client, IS_ROOT, Server, USERS, TIMEOUT, check, own, fresh_maildir
 
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 
@@ -53,21 +53,6 @@ def crlf(data):
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def own(path, user="alice"):
-    if IS_ROOT:
-        os.chown(path, USERS[user][0], USERS[user][0])
-
-
-def fresh_maildir(world, name, user="alice"):
-    path = world.path("home", user, name)
-    if os.path.lexists(path):
-        shutil.rmtree(path)
-    for sub in ("cur", "new", "tmp"):
-        os.makedirs(os.path.join(path, sub))
-    for root, _, _ in os.walk(path):
-        os.chmod(root, 0o700)
-        own(root, user)
-    return path
 
 
 def deliver(maildir, data, info=None):

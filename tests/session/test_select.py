@@ -12,7 +12,7 @@ import re
 import shutil
 import time
 
-from harness import Client, IS_ROOT, Server, USERS, check
+from harness import Client, IS_ROOT, Server, USERS, check, own, fresh_maildir
 
 SYSTEM = r"\Answered \Flagged \Deleted \Seen \Draft"
 FLAGS = f"* FLAGS ({SYSTEM})"
@@ -23,23 +23,6 @@ MSG = b"From: mda@example.org\r\nSubject: test\r\n\r\nbody\r\n"
 _serial = [0]
 
 
-def own(path, user="alice"):
-    """Gives what the test made to the user, as an MDA running as the
-    user would have made it."""
-    if IS_ROOT:
-        os.chown(path, USERS[user][0], USERS[user][0])
-
-
-def fresh_maildir(world, name, user="alice"):
-    path = world.path("home", user, name)
-    if os.path.lexists(path):
-        shutil.rmtree(path)
-    for sub in ("cur", "new", "tmp"):
-        os.makedirs(os.path.join(path, sub))
-    for root, _, _ in os.walk(path):
-        os.chmod(root, 0o700)
-        own(root, user)
-    return path
 
 
 def deliver(maildir, info=None, folder=""):

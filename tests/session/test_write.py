@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 
-from harness import Client, IS_ROOT, Server, USERS, check
+from harness import Client, IS_ROOT, Server, USERS, check, own
 
 SYSTEM = r"\Answered \Flagged \Deleted \Seen \Draft"
 MSG = b"From: mda@example.org\r\nSubject: test\r\n\r\nbody\r\n"
@@ -24,10 +24,6 @@ OVERQUOTA = "NO [OVERQUOTA] Quota exceeded (mailbox for user is full)"
 
 _serial = [0]
 
-
-def own(path, user="alice"):
-    if IS_ROOT:
-        os.chown(path, USERS[user][0], USERS[user][0])
 
 
 def make_dirs(path):
