@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -258,6 +259,28 @@ fd_security(struct stream *s)
 	return f->ssl != NULL && f->security[0] ? f->security : NULL;
 }
 
+/* Lingering close: a client whose last commands we never read would get
+ * a TCP reset when we close, and the reset may throw away the BYE it has
+ * not read yet. So say we are done writing, and read and drop what is
+ * still coming for a moment (at most 64 KiB, a quarter of a second). */
+static void
+linger(int in_fd, int out_fd)
+{
+	char junk[4096];
+	size_t total = 0;
+	struct pollfd p = { .fd = in_fd, .events = POLLIN };
+	ssize_t n;
+
+	if (shutdown(out_fd, SHUT_WR) < 0)
+		return;         /* not a socket: nothing to linger for */
+	while (total < 65536 && poll(&p, 1, 250) > 0) {
+		n = read(in_fd, junk, sizeof(junk));
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
 static void
 fd_destroy(struct stream *s)
 {
@@ -269,6 +292,7 @@ fd_destroy(struct stream *s)
 		SSL_shutdown(f->ssl);
 		SSL_free(f->ssl);
 	}
+	linger(f->in_fd, f->out_fd);
 	if (f->tls_ctx != NULL)
 		SSL_CTX_free(f->tls_ctx);
 	close(f->in_fd);
