@@ -67,7 +67,10 @@ dest_open(struct session *s, const struct command *cmd, const struct arg *a,
 	d->name = (const char *)a->data;
 	if (lookup(s, cmd, d) < 0)
 		return -1;
-	if (folder_open(mb->root, d->dir, 0, &d->f, &err) < 0 ||
+	/* Opened "read-only" as far as \Recent goes: APPEND and COPY tell
+	 * no session of the mail already there, so they must not claim it
+	 * (RFC 3501 2.3.2); writing messages is not affected. */
+	if (folder_open(mb->root, d->dir, 1, &d->f, &err) < 0 ||
 	    keywords_open(d->dir, &d->kw, &err) < 0) {
 		dest_fail(s, cmd, d, cmd->name, err);
 		dest_close(d);
