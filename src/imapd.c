@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,10 +220,20 @@ daemon_main(struct options *o, struct daemon_state *st)
 {
 	struct listener *l = listener_new();
 	const struct listen_socket *socks;
+	sigset_t held;
 	char err[256];
 	size_t n;
 	enum listener_event ev;
 
+	/* Hold the signals the listener handles until it waits for them:
+	 * a SIGTERM that comes as soon as the pidfile exists must stop the
+	 * daemon cleanly, not kill it with its pidfile left behind. */
+	sigemptyset(&held);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &held, NULL);
 	st->tls = load_tls(&st->config, st->config.listen_tls[0] != '\0');
 	if (listener_bind(l, st->config.listen, st->config.listen_tls, err,
 			  sizeof(err)) < 0)
