@@ -62,6 +62,11 @@ struct session {
 	long long login_deadline;       /* ms, monotonic */
 	unsigned long commands;
 
+	/* APPEND's message literal, streamed by the parser into an
+	 * unlinked file in the Maildir's tmp/ (session.c). */
+	int literal_fd;                 /* -1: none */
+	int literal_errno;              /* a write into it failed, or 0 */
+
 	/* Bytes read from the stream and not yet consumed by the parser. */
 	unsigned char in[SESSION_IN_SIZE];
 	size_t in_pos;
@@ -92,6 +97,11 @@ int command_has_args(struct session *s, const struct command *cmd);
 /* 1 when LOGIN and AUTHENTICATE are allowed on this connection now
  * (encrypted, or plaintext_auth permits it for this peer). */
 int session_plaintext_ok(struct session *s);
+/* The file holding the literal the parser sank for the running command
+ * (APPEND's message), positioned at its end, or -1 with *errno_r set
+ * when writing it failed (0 when there is none). The session closes it
+ * after the command. */
+int session_literal_fd(struct session *s, int *errno_r);
 /* Reads one raw line from the client (a SASL response), waiting as the
  * state's timeout allows. Returns the line, or NULL when the client is
  * gone, timed out or sent too much (then s->closing is set). */

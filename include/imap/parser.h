@@ -33,7 +33,22 @@
  * limit is refused before the client sends it; a non-synchronizing one
  * ({n+}) over the limit is skipped if it is no larger than max_skip, and
  * otherwise the error is fatal (RFC 7888 section 4: the server may close
- * the connection). Memory for a command is bounded by the limits.
+ * the connection). max_sunk_literal bounds a literal the sink takes
+ * (below) instead of max_literal. Memory for a command is bounded by the
+ * limits.
+ *
+ * Literal sinks. A literal that is a message (APPEND's) may be far larger
+ * than anything we want in memory. The caller may install a sink
+ * (parser_set_sink): for each literal at the top level of a command, once
+ * its header "{n}" or "{n+}" is complete and n is within
+ * max_sunk_literal, the parser asks the sink's open(); when it says yes,
+ * the literal's data goes to write() as it arrives instead of into memory,
+ * max_literal and max_literals_total do not apply to it, and the
+ * argument is an ARG_LITERAL with sunk = 1, data NULL and len n. A
+ * synchronizing literal is asked about before PARSE_LITERAL_WAIT, a
+ * non-synchronizing one before its first byte is read, so both kinds
+ * behave alike. The parser calls nothing else of the sink: the caller
+ * closes it after the command, the error or parser_literal_reject.
  *
  * The command and its arguments live in the parser's memory until the
  * next call to parser_feed or parser_reset. */
@@ -67,6 +82,8 @@ struct arg {
 	const unsigned char *data;
 	size_t len;
 	int binary;             /* LITERAL written ~{n} (RFC 3516) */
+	int sunk;               /* LITERAL whose data went to the sink:
+				 * data is NULL */
 	/* LIST: its elements. */
 	struct arg *list;
 	size_t count;
@@ -83,6 +100,7 @@ struct parser_limits {
 	size_t max_line;        /* bytes of a command outside its literals,
 				 * CR and LF not counted */
 	size_t max_literal;
+	size_t max_sunk_literal;    /* a literal the sink takes; 0: none */
 	size_t max_literals_total;  /* all literals of one command together;
 				     * 0 means max_literal */
 	size_t max_skip;        /* largest {n+} literal to skip over */
@@ -96,9 +114,25 @@ struct parser_limits {
 
 struct parser;
 
+struct parser_sink {
+	/* Asked once a top-level literal's header is complete and its size
+	 * within max_sunk_literal; cmd holds the tag, the name and the
+	 * arguments before the literal. Returns 1 to take the data, 0 to
+	 * leave the literal in memory under the ordinary limits. */
+	int (*open)(void *ctx, const struct command *cmd, uint64_t size);
+	/* Takes the next n bytes of the literal. Returns 0, or -1, after
+	 * which the rest of the literal is read and dropped: the caller
+	 * remembers its own error. */
+	int (*write)(void *ctx, const void *data, size_t n);
+	void *ctx;
+};
+
 struct parser *parser_new(const struct parser_limits *limits);
 /* Changes the limits; applies from the next command on (e.g. at login). */
 void parser_set_limits(struct parser *p, const struct parser_limits *limits);
+/* Installs the literal sink, or removes it (sink NULL). It is asked about
+ * literals announced from then on. */
+void parser_set_sink(struct parser *p, const struct parser_sink *sink);
 
 /* Feeds len bytes. *used_r says how many were consumed; the caller keeps
  * the rest and feeds them again after dealing with the result. */

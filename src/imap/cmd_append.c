@@ -16,12 +16,15 @@
  * it into cur/ with its flags: it appears whole or not at all. Over quota
  * it is removed and the answer is NO [OVERQUOTA] (RFC 5530 3).
  *
- * The literal arrives in memory, bounded by the parser's literal limit
- * (parser.h); DESIGN.md wants it streamed to tmp/ as it arrives, which
- * needs a literal sink in the parser: future work. When the destination
- * is the selected mailbox the new message is announced by the sync in
- * session_ok (EXISTS, RECENT), like anyone else's delivery. */
+ * The literal does not arrive in memory: the session has the parser sink
+ * it into an unlinked file in the Maildir's tmp/ as it comes (session.c,
+ * bounded by max_sunk_literal), and we copy that file into the new one.
+ * Only when no such file could be made is the literal in memory, bounded
+ * by the parser's literal limit, and written from there. When the
+ * destination is the selected mailbox the new message is announced by
+ * the sync in session_ok (EXISTS, RECENT), like anyone else's delivery. */
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,11 +89,53 @@ write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* Copies the first n bytes of the file src into dst. */
+static int
+copy_fd(int src, int dst, size_t n)
+{
+	unsigned char buf[65536];
+	off_t off = 0;
+
+	while (n > 0) {
+		ssize_t r = pread(src, buf, n < sizeof(buf) ? n : sizeof(buf),
+				  off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || write_all(dst, buf, (size_t)r) < 0)
+			return -1;
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Writes the literal, from memory or from the session's file, to fd.
+ * Returns 0, or -1 with *err_r set. */
+static int
+write_message(struct session *s, const struct arg *lit, int fd,
+	      const char **err_r)
+{
+	int src, e;
+
+	*err_r = "cannot write the message into tmp/";
+	if (!lit->sunk)
+		return write_all(fd, lit->data, lit->len);
+	src = session_literal_fd(s, &e);
+	if (src < 0) {
+		if (e != 0)
+			*err_r = arena_printf(s->arena, "cannot store the "
+					      "message in tmp/: %s",
+					      strerror(e));
+		return -1;
+	}
+	return copy_fd(src, fd, lit->len);
+}
+
 /* Writes the message into d. Returns 0, FOLDER_OVERQUOTA or -1, with
  * *err_r set for both. */
 static int
-save(struct dest *d, const struct append_req *req, unsigned flags,
-     uint32_t keywords, const char **err_r)
+save(struct session *s, struct dest *d, const struct append_req *req,
+     unsigned flags, uint32_t keywords, const char **err_r)
 {
 	struct folder_append *a;
 	uint32_t uid;
@@ -98,8 +143,7 @@ save(struct dest *d, const struct append_req *req, unsigned flags,
 
 	if (folder_append_begin(d->f, &a, &fd, err_r) < 0)
 		return -1;
-	if (write_all(fd, req->literal->data, req->literal->len) < 0) {
-		*err_r = "cannot write the message into tmp/";
+	if (write_message(s, req->literal, fd, err_r) < 0) {
 		folder_append_abort(&a);
 		return -1;
 	}
@@ -161,7 +205,7 @@ cmd_append(struct session *s, const struct command *cmd)
 		dest_close(&d);
 		return;
 	}
-	r = save(&d, &req, flags, keywords, &err);
+	r = save(s, &d, &req, flags, keywords, &err);
 	if (r == FOLDER_OVERQUOTA)
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
 	else if (r < 0)

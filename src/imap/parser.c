@@ -30,6 +30,16 @@
  * case we cannot recover from cheaply: the error is fatal and the caller
  * closes the connection (RFC 7888 section 4, choice 2).
  *
+ * Literal sinks (parser.h) keep big literals out of memory: the data of
+ * a literal the sink has taken is handed to its write() in the pieces it
+ * came in, and the argument records only its size. Only top-level
+ * literals are offered, and only in literal_open, where both {n} and
+ * {n+} pass once their header is complete: so the caller decides before
+ * the first byte whatever the kind, and the "+" for {n} is still ours to
+ * give or withhold. A refused, skipped or half-read literal never reaches
+ * the sink's consumer as a command; the caller drops the sink's data on
+ * any result but PARSE_COMMAND.
+ *
  * Leniency: a bare LF ends a line like CRLF does, empty lines are ignored
  * and several spaces between arguments count as one, as in Dovecot. A CR
  * that is not followed by LF is an error. */
@@ -97,6 +107,7 @@ struct frame {
 struct parser {
 	struct parser_limits limits;    /* as last set */
 	struct parser_limits cur;       /* in force for this command */
+	struct parser_sink sink;        /* open NULL: none */
 	struct arena *arena;            /* the command; reset after a result */
 	struct buf tok;                 /* the token being read */
 	enum state state;
@@ -121,7 +132,8 @@ struct parser {
 	int lit_plus;
 	int lit_binary;
 	size_t lit_got;
-	unsigned char *lit_data;
+	unsigned char *lit_data;        /* NULL: the literal goes to sink */
+	int sink_failed;        /* write() said -1: drop the rest */
 
 	enum tail tail;
 	uint64_t tail_num;
@@ -414,7 +426,50 @@ literal_refuse(struct parser *p, const char *msg)
 		next_line(p);
 }
 
-/* The header "{n}" or "{n+}" and its CRLF are in: accept or refuse. */
+/* The literal's data comes next; a synchronizing one waits for "+". */
+static void
+literal_start(struct parser *p)
+{
+	p->lit_got = 0;
+	p->state = ST_LIT_DATA;
+	if (!p->lit_plus) {
+		/* Let the caller see what is being sent to, e.g. to refuse
+		 * an APPEND over quota before the data comes. */
+		p->cmd.args = p->top.items;
+		p->cmd.nargs = p->top.count;
+		p->result = PARSE_LITERAL_WAIT;
+	}
+}
+
+/* Offers the literal to the sink, under its own limit (LITERAL- still
+ * caps a {n+}). Returns 1 when the sink took it. */
+static int
+literal_sink_open(struct parser *p)
+{
+	uint64_t limit = p->cur.max_sunk_literal;
+	struct arg *a;
+
+	if (p->lit_plus && p->cur.literal_minus && limit > LITERAL_MINUS_MAX)
+		limit = LITERAL_MINUS_MAX;
+	if (p->sink.open == NULL || p->depth > 0 || limit == 0 ||
+	    p->lit_size > limit || p->lit_size >= SIZE_MAX / 2)
+		return 0;
+	p->cmd.args = p->top.items;
+	p->cmd.nargs = p->top.count;
+	if (p->sink.open(p->sink.ctx, &p->cmd, p->lit_size) != 1)
+		return 0;
+	a = arg_push(p, ARG_LITERAL);
+	a->binary = p->lit_binary;
+	a->sunk = 1;
+	a->len = (size_t)p->lit_size;
+	p->lit_data = NULL;
+	p->sink_failed = 0;
+	literal_start(p);
+	return 1;
+}
+
+/* The header "{n}" or "{n+}" and its CRLF are in: offer it to the sink,
+ * else accept it into memory or refuse it. */
 static void
 literal_open(struct parser *p)
 {
@@ -430,6 +485,8 @@ literal_open(struct parser *p)
 		if (p->cur.literal_minus && limit > LITERAL_MINUS_MAX)
 			limit = LITERAL_MINUS_MAX;
 	}
+	if (literal_sink_open(p))
+		return;
 	if (p->lit_size > limit || p->lit_size >= SIZE_MAX / 2) {
 		literal_refuse(p, "Literal too large");
 		return;
@@ -447,21 +504,14 @@ literal_open(struct parser *p)
 	a->len = (size_t)p->lit_size;
 	p->lit_data = arena_alloc(p->arena, a->len + 1);
 	a->data = p->lit_data;
-	p->lit_got = 0;
-	p->state = ST_LIT_DATA;
-	if (!p->lit_plus) {
-		/* Let the caller see what is being sent to, e.g. to refuse
-		 * an APPEND over quota before the data comes. */
-		p->cmd.args = p->top.items;
-		p->cmd.nargs = p->top.count;
-		p->result = PARSE_LITERAL_WAIT;
-	}
+	literal_start(p);
 }
 
 static void
 literal_done(struct parser *p)
 {
-	p->lit_data[p->lit_got] = '\0';
+	if (p->lit_data != NULL)
+		p->lit_data[p->lit_got] = '\0';
 	arg_ended(p);
 }
 
@@ -823,7 +873,11 @@ literal_data(struct parser *p, const unsigned char *s, size_t n)
 
 	if (n > want)
 		n = want;
-	memcpy(p->lit_data + p->lit_got, s, n);
+	if (p->lit_data != NULL)
+		memcpy(p->lit_data + p->lit_got, s, n);
+	else if (!p->sink_failed && n > 0 &&
+		 p->sink.write(p->sink.ctx, s, n) < 0)
+		p->sink_failed = 1;
 	p->lit_got += n;
 	return n;
 }
@@ -993,6 +1047,15 @@ parser_feed(struct parser *p, const unsigned char *buf, size_t len,
 	if (p->result != PARSE_NEED_MORE && p->result != PARSE_LITERAL_WAIT)
 		p->done = 1;
 	return p->result;
+}
+
+void
+parser_set_sink(struct parser *p, const struct parser_sink *sink)
+{
+	if (sink != NULL)
+		p->sink = *sink;
+	else
+		memset(&p->sink, 0, sizeof(p->sink));
 }
 
 const struct command *

@@ -9,10 +9,12 @@
  * Output is flushed before every wait, never in the middle of a command's
  * response, so a pipelining client gets its answers in few packets. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,9 +41,12 @@ static const struct parser_limits limits_preauth = {
 	.literal_plus = 1,
 };
 
+/* max_sunk_literal bounds APPEND's message, which goes to a file, not to
+ * memory; APPENDLIMIT (RFC 7889) will announce it. */
 static const struct parser_limits limits_authed = {
 	.max_line = 65536,
 	.max_literal = 1024 * 1024,
+	.max_sunk_literal = 64 * 1024 * 1024,
 	.max_literals_total = 2 * 1024 * 1024,
 	.max_skip = 1024 * 1024,
 	.max_args = 10000,
@@ -116,11 +121,111 @@ session_plaintext_ok(struct session *s)
 	}
 }
 
+/* APPEND's literal goes to a file.
+ *
+ * A message may be megabytes; DESIGN.md wants it on disk as it arrives,
+ * never in memory whole. The parser asks its sink about each top-level
+ * literal before reading a byte of it, for {n} and {n+} alike
+ * (parser.h). We take the literal when the command is APPEND, the user
+ * is logged in and it is not the first argument (that one is the mailbox
+ * name), and write it into an unlinked file in the Maildir's tmp/: the
+ * same file system as the destination, and nothing to clean up if the
+ * session dies. The destination is not known to be valid yet, so the
+ * file is not the destination's; cmd_append copies it into a file of
+ * folder_append_begin. The file lives until the command has run, or
+ * until the parser reports an error or we decline the "+"; then it is
+ * closed and gone.
+ *
+ * When no such file can be made, the literal stays in memory under the
+ * ordinary limits, as before. A failed write is remembered and APPEND
+ * answers NO once the command is complete: the data must be read off
+ * the wire anyway. */
+static void
+literal_close(struct session *s)
+{
+	if (s->literal_fd >= 0)
+		close(s->literal_fd);
+	s->literal_fd = -1;
+	s->literal_errno = 0;
+}
+
+static int
+literal_tmpfile(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	/* A file system without O_TMPFILE. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/append.XXXXXX", dir) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static int
+literal_open(void *ctx, const struct command *cmd, uint64_t size)
+{
+	struct session *s = ctx;
+	char dir[4096];
+
+	(void)size;
+	if (s->state == ST_NOT_AUTH || s->maildir == NULL ||
+	    strcmp(cmd->name, "APPEND") != 0 || cmd->nargs == 0 ||
+	    s->literal_fd >= 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/tmp", s->maildir);
+	s->literal_fd = literal_tmpfile(dir);
+	if (s->literal_fd < 0) {
+		log_error("append: user=%s: cannot create a file in %s: %s",
+			  s->user.name, dir, strerror(errno));
+		return 0;
+	}
+	s->literal_errno = 0;
+	return 1;
+}
+
+static int
+literal_write(void *ctx, const void *data, size_t n)
+{
+	struct session *s = ctx;
+	const unsigned char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(s->literal_fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			s->literal_errno = w < 0 ? errno : EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+session_literal_fd(struct session *s, int *errno_r)
+{
+	*errno_r = s->literal_errno;
+	return s->literal_errno != 0 ? -1 : s->literal_fd;
+}
+
 void
 session_discard_input(struct session *s)
 {
 	s->in_pos = s->in_len = 0;
 	parser_reset(s->parser);
+	literal_close(s);
 }
 
 /* Milliseconds the next read may wait. */
@@ -289,6 +394,7 @@ literal_wait(struct session *s)
 {
 	if (admissible(s, parser_command(s->parser)) == NULL) {
 		parser_literal_reject(s->parser);
+		literal_close(s);
 		return;
 	}
 	resp_continue(s->stream, "Ready for literal data");
@@ -321,10 +427,12 @@ serve(struct session *s)
 			break;
 		case PARSE_COMMAND:
 			dispatch(s, parser_command(s->parser));
+			literal_close(s);
 			arena_reset(s->arena);
 			break;
 		case PARSE_LINE:        /* only asked for by handlers */
 		case PARSE_ERROR:
+			literal_close(s);
 			syntax_error(s);
 			break;
 		}
@@ -370,6 +478,7 @@ int
 session_run(const struct session_params *p)
 {
 	struct session *s = calloc(1, sizeof(*s));
+	struct parser_sink sink;
 
 	if (s == NULL)
 		fatal("out of memory");
@@ -378,6 +487,11 @@ session_run(const struct session_params *p)
 	s->arena = arena_new(16384);
 	s->state = ST_NOT_AUTH;
 	s->parser = parser_new(&limits_preauth);
+	s->literal_fd = -1;
+	sink.open = literal_open;
+	sink.write = literal_write;
+	sink.ctx = s;
+	parser_set_sink(s->parser, &sink);
 	s->login_deadline = now_ms() + s->config->login_timeout * 1000;
 	classify_peer(s, p->peer);
 	if (p->preauth != NULL)
@@ -392,6 +506,7 @@ session_run(const struct session_params *p)
 			 (unsigned long long)s->stream->bytes_in,
 			 (unsigned long long)s->stream->bytes_out, s->commands);
 	session_unselect(s);
+	literal_close(s);
 	stream_free(&s->stream);
 	parser_free(&s->parser);
 	arena_free(&s->arena);

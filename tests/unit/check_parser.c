@@ -30,7 +30,48 @@
 struct opts {
 	struct parser_limits limits;
 	int reject;     /* parser_literal_reject after each PARSE_LITERAL_WAIT */
+	int sink;       /* install the sink below */
+	int sink_fail;  /* its write fails after this many bytes; 0: never */
 };
+
+/* The test sink plays the session: it takes APPEND's literals after the
+ * mailbox name and keeps their bytes, which the transcript shows as
+ * "{n}>bytes". One sink per run, so one global will do. */
+static struct buf sunk;
+static int sunk_open;
+static const struct opts *sink_opts;
+
+static int
+sink_open(void *ctx, const struct command *cmd, uint64_t size)
+{
+	(void)ctx;
+	(void)size;
+	if (strcmp(cmd->name, "APPEND") != 0 || cmd->nargs == 0 || sunk_open)
+		return 0;
+	require(cmd->tag != NULL, "sink asked without a tag");
+	sunk_open = 1;
+	buf_reset(&sunk);
+	return 1;
+}
+
+static int
+sink_write(void *ctx, const void *data, size_t n)
+{
+	(void)ctx;
+	require(sunk_open, "sink written while not open");
+	require(n > 0, "sink written 0 bytes");
+	if (sink_opts->sink_fail > 0 &&
+	    sunk.len + n > (size_t)sink_opts->sink_fail) {
+		/* What a short write keeps, then a mark: the parser must not
+		 * call again. */
+		buf_append(&sunk, data,
+			   (size_t)sink_opts->sink_fail - sunk.len);
+		buf_append(&sunk, "!", 1);
+		return -1;
+	}
+	buf_append(&sunk, data, n);
+	return 0;
+}
 
 static const struct parser_limits base_limits = {
 	.max_line = 1024,
@@ -71,6 +112,13 @@ dump_arg(struct buf *out, const struct arg *a)
 {
 	size_t i;
 
+	if (a->type == ARG_LITERAL && a->sunk) {
+		require(a->data == NULL, "sunk literal: data is not NULL");
+		buf_printf(out, "{%zu}>", a->len);
+		dump_bytes(out, (const unsigned char *)buf_str(&sunk),
+			   sunk.len);
+		return;
+	}
 	if (a->type != ARG_LIST) {
 		require(a->data != NULL, "arg data: got NULL, want bytes");
 		require(a->data[a->len] == '\0',
@@ -156,12 +204,16 @@ react(struct parser *p, const struct opts *o, enum parse_result r)
 		if (strcmp(name, "IDLE") == 0 ||
 		    strcmp(name, "AUTHENTICATE") == 0)
 			parser_expect_line(p);
+		sunk_open = 0;
 		return 0;
 	case PARSE_LITERAL_WAIT:
-		if (o->reject)
+		if (o->reject) {
 			parser_literal_reject(p);
+			sunk_open = 0;
+		}
 		return 0;
 	case PARSE_ERROR:
+		sunk_open = 0;
 		return parser_error_fatal(p);
 	default:
 		return 0;
@@ -175,6 +227,7 @@ run(const struct opts *o, const unsigned char *in, size_t len, size_t piece,
     size_t cut)
 {
 	struct parser *p = parser_new(&o->limits);
+	struct parser_sink sink = { sink_open, sink_write, NULL };
 	struct buf out;
 	size_t off = 0, end, used;
 	int dead = 0, stuck = 0;
@@ -182,6 +235,13 @@ run(const struct opts *o, const unsigned char *in, size_t len, size_t piece,
 	char *s;
 
 	buf_init(&out, 1 << 24);
+	if (o->sink) {
+		buf_free(&sunk);
+		buf_init(&sunk, 1 << 24);
+		sunk_open = 0;
+		sink_opts = o;
+		parser_set_sink(p, &sink);
+	}
 	while (off < len && !dead) {
 		if (piece > 0)
 			end = len - off > piece ? off + piece : len;
@@ -677,6 +737,69 @@ START_TEST(literal_split_everywhere)
 	EXPECT(&o, "a APPEND x ~{4+}\r\n\r\n\r\n {2}\r\n\0\0\r\nb NOOP\n",
 	       "WAIT 2 | CMD a APPEND x ~{4}\\x0d\\x0a\\x0d\\x0a {2}\\x00\\x00"
 	       " | CMD b NOOP");
+}
+END_TEST
+
+/* The sink gets exactly the literal's bytes, however they are cut, for
+ * {n} and {n+}; everything else stays as it was. */
+START_TEST(literal_sink)
+{
+	struct opts o = opts_default();
+	unsigned char *in;
+	char *want;
+	size_t len;
+
+	o.sink = 1;
+	o.limits.max_sunk_literal = 5000;
+	EXPECT(&o, "a APPEND box (\\Seen) {7}\r\nx\r\n\0y\r\n\r\n",
+	       "WAIT 7 | CMD a APPEND box (\\Seen) {7}>x\\x0d\\x0a\\x00y"
+	       "\\x0d\\x0a");
+	EXPECT(&o, "a APPEND box {7+}\r\nx\r\n\0y\r\n\r\n"
+	       "b NOOP {2+}\r\nzz\r\n",
+	       "CMD a APPEND box {7}>x\\x0d\\x0a\\x00y\\x0d\\x0a | "
+	       "CMD b NOOP {2}zz");
+	/* The mailbox name and other commands' literals stay in memory. */
+	EXPECT(&o, "a APPEND {3+}\r\nbox {2}\r\nhi\r\n",
+	       "WAIT 2 | CMD a APPEND {3}box {2}>hi");
+	EXPECT(&o, "a LOGIN {3+}\r\nbob {2}\r\npw\r\n",
+	       "WAIT 2 | CMD a LOGIN {3}bob {2}pw");
+	EXPECT(&o, "a APPEND box ({2+}\r\nhi)\r\n",
+	       "CMD a APPEND box ({2}hi)");
+	EXPECT(&o, "a APPEND box {0}\r\n\r\n",
+	       "WAIT 0 | CMD a APPEND box {0}>");
+	/* Over max_literal, within max_sunk_literal; then over both. */
+	in = build("a APPEND box {3000+}\r\n", 3000, 'm', "\r\n", &len);
+	want = build_str("CMD a APPEND box {3000}>", 3000, 'm', "");
+	expect_n(&o, in, len, want);
+	free(in);
+	free(want);
+	EXPECT(&o, "a APPEND box {5001}\r\nb NOOP\r\n",
+	       "ERR a: Literal too large | CMD b NOOP");
+	/* LITERAL- still caps a sunk {n+}. */
+	o.limits.literal_plus = 0;
+	o.limits.literal_minus = 1;
+	in = build("a APPEND box {4097+}\r\n", 4097, 'm', "\r\nb NOOP\r\n",
+		   &len);
+	expect_n(&o, in, len, "ERR a: Literal too large | CMD b NOOP");
+	free(in);
+	o.limits.literal_plus = 1;
+	o.limits.literal_minus = 0;
+	/* Errors after a sunk literal still resync. */
+	EXPECT(&o, "a APPEND box {5+}\r\nhello)\r\nb NOOP\r\n",
+	       "ERR a: Unexpected character ')' | CMD b NOOP");
+	EXPECT(&o, "a APPEND box {5}\r\nhello x\r\nb NOOP\r\n",
+	       "WAIT 5 | CMD a APPEND box {5}>hello x | CMD b NOOP");
+	o.reject = 1;
+	EXPECT(&o, "a APPEND box {5}\r\nb NOOP\r\n", "WAIT 5 | CMD b NOOP");
+	o.reject = 0;
+	/* A failing write: the rest is read and dropped, the command ends. */
+	o.sink_fail = 3;
+	EXPECT(&o, "a APPEND box {6+}\r\nabcdef\r\nb NOOP\r\n",
+	       "CMD a APPEND box {6}>abc! | CMD b NOOP");
+	/* No max_sunk_literal: no sink. */
+	o.sink_fail = 0;
+	o.limits.max_sunk_literal = 0;
+	EXPECT(&o, "a APPEND box {2+}\r\nhi\r\n", "CMD a APPEND box {2}hi");
 }
 END_TEST
 
@@ -1315,6 +1438,7 @@ parser_suite(void)
 	tcase_add_test(tc, literal_skip);
 	tcase_add_test(tc, literal_header_errors);
 	tcase_add_test(tc, literal_split_everywhere);
+	tcase_add_test(tc, literal_sink);
 	tcase_add_test(tc, max_args);
 	tcase_add_test(tc, max_line);
 	tcase_add_test(tc, max_line_in_literal_header);
