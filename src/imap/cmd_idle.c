@@ -31,6 +31,7 @@
 #include "imap/response.h"
 #include "imap/view.h"
 #include "store/folder.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define IDLE_TICK_MS 1000
@@ -43,15 +44,6 @@ enum idle_end {
 	IDLE_BAD,               /* a line other than DONE */
 	IDLE_GONE,              /* the session ends; s->closing is set */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Sends what changed in the selected folder. Returns 0, or -1 when the
  * session must end. */
@@ -150,7 +142,7 @@ static enum idle_end
 idle_wait(struct session *s, int watch)
 {
 	int selected = s->state == ST_SELECTED;
-	long long now = now_ms();
+	long long now = clock_ms();
 	long long deadline = now + (long long)s->config->idle_timeout * 1000;
 	long long keepalive = now + IDLE_KEEPALIVE_MS;
 	long long every = watch >= 0 ? IDLE_RESYNC_MS : IDLE_TICK_MS;
@@ -163,7 +155,7 @@ idle_wait(struct session *s, int watch)
 			end = idle_input(s, 0);
 			continue;
 		}
-		now = now_ms();
+		now = clock_ms();
 		if (now >= deadline) {
 			idle_timed_out(s);
 			return IDLE_GONE;
@@ -188,7 +180,7 @@ idle_wait(struct session *s, int watch)
 			end = idle_input(s, (int)min_ll(wait_ms, IDLE_TICK_MS));
 		if (end == IDLE_GONE)
 			return end;
-		now = now_ms();
+		now = clock_ms();
 		if (selected && (sync_now || now >= next_sync)) {
 			if (idle_sync(s) < 0)
 				return IDLE_GONE;

@@ -20,16 +20,8 @@
 #include "imap/capability.h"
 #include "imap/command.h"
 #include "imap/response.h"
+#include "util/clock.h"
 #include "util/log.h"
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
 
 static enum auth_result
 check_password(struct session *s, const char *user, const char *password,

@@ -27,6 +27,7 @@
 #include "imap/view.h"
 #include "store/folder.h"
 #include "store/keywords.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Limits before login are tiny: everything a client may say then is a
@@ -56,15 +57,6 @@ static const struct parser_limits limits_authed = {
 
 /* A client that keeps sending nonsense is not an IMAP client. */
 #define MAX_BAD_IN_ROW 20
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 session_apply_limits(struct session *s)
@@ -236,7 +228,7 @@ read_timeout(const struct session *s)
 
 	if (s->state != ST_NOT_AUTH)
 		return (int)(s->config->idle_timeout * 1000);
-	left = s->login_deadline - now_ms();
+	left = s->login_deadline - clock_ms();
 	return left > 0 ? (int)left : 0;
 }
 
@@ -492,7 +484,7 @@ session_run(const struct session_params *p)
 	sink.write = literal_write;
 	sink.ctx = s;
 	parser_set_sink(s->parser, &sink);
-	s->login_deadline = now_ms() + s->config->login_timeout * 1000;
+	s->login_deadline = clock_ms() + s->config->login_timeout * 1000;
 	classify_peer(s, p->peer);
 	if (p->preauth != NULL)
 		session_logged_in(s, p->preauth);

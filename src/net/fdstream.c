@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "net/fdstream.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct fdstream {
@@ -28,15 +29,6 @@ struct fdstream {
 	SSL *ssl;               /* once TLS runs */
 	char security[128];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits until fd is ready for events or the deadline (-1: none) passes.
  * Returns 1 ready, 0 timeout, -1 error. */
@@ -49,7 +41,7 @@ wait_fd(int fd, short events, long long deadline)
 	for (;;) {
 		timeout = -1;
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - clock_ms();
 			timeout = left > 0 ? (int)left : 0;
 		}
 		n = poll(&pfd, 1, timeout);
@@ -65,7 +57,7 @@ wait_fd(int fd, short events, long long deadline)
 static long long
 deadline_after(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : clock_ms() + timeout_ms;
 }
 
 static void

@@ -30,6 +30,7 @@
  * with utime(), which moves both, and mtime is what tests can set.
  * We poll (5 ms growing to 250 ms) instead of waiting on inotify. */
 #include "store/dotlock.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,6 @@ set_err(const char *what, const char *path)
 	snprintf(errbuf, sizeof(errbuf), "%s(%s): %s", what, path,
 		 strerror(errno));
 	return errbuf;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static const char *

@@ -457,6 +457,13 @@ def test_search_charset_and_errors(world):
         # a client's long OR chain nests one level per OR
         keys = "OR " * 199 + " ".join(["FROM x%d" % i for i in range(199)])
         check(search(c, "or", keys + " FROM alice") == [1], "OR chain")
+        # The work of one SEARCH is bounded: keys and nesting.
+        _, line = c.cmd("l1", "SEARCH " + " ".join(["ALL"] * 1001), "BAD")
+        check("Too many search keys" in line, f"1001 keys: {line!r}")
+        deep = "OR " * 300 + " ".join(["SEEN"] * 301)
+        _, line = c.cmd("l2", "SEARCH " + deep, "BAD")
+        check("nested too deeply" in line, f"OR 300 deep: {line!r}")
+        check(search(c, "ok2", "SEEN") == [1], "session goes on after limits")
         c.cmd("z", "LOGOUT")
     finally:
         c.close()
