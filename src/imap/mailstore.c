@@ -31,6 +31,7 @@
 #include "store/mutf7.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct mailstore {
 	struct mailboxes mb;
@@ -40,26 +41,6 @@ struct mailstore {
 	size_t nnames;
 	struct mbox_special *special;   /* those with an attribute */
 };
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		fatal("out of memory");
-	return p;
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n == 0 ? 1 : n, size);
-
-	if (p == NULL)
-		fatal("out of memory");
-	return p;
-}
 
 /* mkdir that takes an existing directory as success. */
 static int

@@ -46,6 +46,7 @@
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 
 struct entry {
 	const char *name;       /* in the scan arena */
@@ -93,28 +94,6 @@ ferr(struct folder *f, const char *what, const char *path)
 		     strerror(errno)) >= (int)sizeof(f->err))
 		f->err[sizeof(f->err) - 1] = '\0';
 	return f->err;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *
-path_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p == NULL)
-		abort();
-	snprintf(p, n, "%s/%s", a, b);
-	return p;
 }
 
 static void

@@ -37,6 +37,7 @@
 #include <zlib.h>
 
 #include "store/mcache.h"
+#include "util/xalloc.h"
 
 #define CACHE_MAGIC     "skuacch1"
 #define CACHE_VERSION   1
@@ -105,25 +106,6 @@ cerr(struct mcache *c, const char *what, const char *path)
 		     strerror(errno)) >= (int)sizeof(c->err))
 		c->err[sizeof(c->err) - 1] = '\0';
 	return c->err;
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = xrealloc(NULL, n);
-
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
 }
 
 static uint32_t

@@ -72,6 +72,7 @@
 #include <zlib.h>
 
 #include "store/mindex.h"
+#include "util/xalloc.h"
 
 #define IDX_MAGIC       "skuaidx1"
 #define IDX_VERSION     1
@@ -143,25 +144,6 @@ ierr(struct mindex *ix, const char *what, const char *path)
 		     strerror(errno)) >= (int)sizeof(ix->err))
 		ix->err[sizeof(ix->err) - 1] = '\0';
 	return ix->err;
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = xrealloc(NULL, n);
-
-	snprintf(p, n, "%s/%s", dir, name);
-	return p;
 }
 
 static uint32_t

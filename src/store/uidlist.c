@@ -61,6 +61,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 
 #define UIDLIST_NAME    "dovecot-uidlist"
 #define COURIER_NAME    "courierimapuiddb"
@@ -100,20 +101,6 @@ fail(struct uidlist *l, const char *what, const char *path)
 	snprintf(l->err, sizeof(l->err), "%s(%s): %s", what, path,
 		 strerror(errno));
 	return l->err;
-}
-
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (p != NULL) {
-		memcpy(p, dir, dl);
-		p[dl] = '/';
-		memcpy(p + dl + 1, name, nl + 1);
-	}
-	return p;
 }
 
 /* --- the hash table of base names ---------------------------------- */

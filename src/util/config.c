@@ -22,6 +22,7 @@
 #include "util/addr.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define CONFIG_LINE_MAX 4096    /* bytes in a line, without the newline */
 #define WHY_MAX 320             /* "key: why (want ...)"; leaves room for
@@ -171,18 +172,6 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-/* Running out of memory is fatal, as for arenas and buffers: there is no
- * sensible configuration to go on with. */
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		fatal("out of memory");
-	return p;
-}
 
 static char **
 str_at(struct config *c, const struct key *k)
