@@ -127,7 +127,7 @@ void session_apply_limits(struct session *s);
 command_fn cmd_capability, cmd_noop, cmd_logout, cmd_id;
 command_fn cmd_starttls;
 command_fn cmd_login, cmd_authenticate;
-command_fn cmd_unavailable, cmd_uid;
+command_fn cmd_uid;
 command_fn cmd_select, cmd_examine, cmd_close, cmd_check, cmd_expunge;
 command_fn cmd_idle;
 command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,

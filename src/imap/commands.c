@@ -1,8 +1,6 @@
-/* src/imap/commands.c — the command table: name, handler, states.
- *
- * The mailbox commands of RFC 3501 6.3 and 6.4 are listed so that they
- * get an honest NO in the right states instead of "unknown command";
- * they come to life with the Maildir store. */
+/* src/imap/commands.c — the command table: name, handler, states and
+ * flags, one line per command of RFC 3501; and the UID prefix, which
+ * runs the same handlers on UIDs (RFC 3501 6.4.8). */
 #include <ctype.h>
 #include <string.h>
 
@@ -92,11 +90,4 @@ command_has_args(struct session *s, const struct command *cmd)
 	resp_tagged(s->stream, cmd->tag, "BAD", "%s takes no arguments",
 		    cmd->name);
 	return 1;
-}
-
-void
-cmd_unavailable(struct session *s, const struct command *cmd)
-{
-	resp_tagged(s->stream, cmd->tag, "NO", "[UNAVAILABLE] %s: mailbox "
-		    "access is not part of this build of skua yet", cmd->name);
 }
