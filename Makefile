@@ -33,7 +33,7 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check unit-check session-check fuzz demo install clean distclean
+.PHONY: all check unit-check session-check interop-check fuzz demo install clean distclean
 
 all: $(PROGS)
 
@@ -79,6 +79,7 @@ check: all $(UNIT_BIN) $(TOOL_BIN)
 	@sh scripts/deps.sh check
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@python3 tests/session/run.py --build $(B)
+	@python3 tests/session/run.py --build $(B) --dir tests/interop
 	@python3 tests/store/interop_dovecot.py --build $(B)
 	@python3 tests/mail/diff_dovecot.py --build $(B)
 
@@ -87,6 +88,9 @@ unit-check: $(UNIT_BIN)
 
 session-check: all
 	@python3 tests/session/run.py --build $(B)
+
+interop-check: all
+	@python3 tests/session/run.py --build $(B) --dir tests/interop
 
 # libFuzzer targets, built with clang and the sanitizers, each run for
 # FUZZ_SECONDS on its seed corpus (tests/fuzz/corpus/NAME). A crash leaves

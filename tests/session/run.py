@@ -3,9 +3,11 @@
 Python tests (test_*.py, functions named test_*), each against real
 imapd/rimapd processes over real sockets.
 
-    run.py --build build [NAME-SUBSTRING ...]
+    run.py --build build [--dir DIR] [NAME-SUBSTRING ...]
 
-Ends with one line: "session: N passed, N failed".
+DIR holds the tests (default: this directory; tests/interop uses the same
+runner and harness). Ends with one line: "NAME: N passed, N failed",
+NAME being DIR's last component.
 """
 import argparse
 import glob
@@ -77,12 +79,12 @@ def run_transcript(world, path):
             server.stop()
 
 
-def collect(selected):
+def collect(where, selected):
     tests = []
-    for path in sorted(glob.glob(os.path.join(HERE, "*.t"))):
+    for path in sorted(glob.glob(os.path.join(where, "*.t"))):
         name = os.path.basename(path)
         tests.append((name, lambda w, p=path: run_transcript(w, p)))
-    for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+    for path in sorted(glob.glob(os.path.join(where, "test_*.py"))):
         modname = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(modname, path)
         mod = importlib.util.module_from_spec(spec)
@@ -98,12 +100,15 @@ def collect(selected):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
+    ap.add_argument("--dir", default=HERE)
     ap.add_argument("select", nargs="*")
     args = ap.parse_args()
+    where = os.path.abspath(args.dir)
+    sys.path.insert(0, where)
     world = harness.World(args.build)
     passed = failed = 0
     try:
-        for name, fn in collect(args.select):
+        for name, fn in collect(where, args.select):
             start = time.time()
             try:
                 fn(world)
@@ -121,7 +126,7 @@ def main():
             print(f"kept {world.dir}")
         else:
             world.cleanup()
-    print(f"session: {passed} passed, {failed} failed")
+    print(f"{os.path.basename(where)}: {passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
 
