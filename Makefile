@@ -33,7 +33,8 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check unit-check session-check interop-check fuzz demo install clean distclean
+.PHONY: all check unit-check session-check interop-check check-asan \
+	check-valgrind test-programs fuzz demo install clean distclean
 
 all: $(PROGS)
 
@@ -80,6 +81,7 @@ check: all $(UNIT_BIN) $(TOOL_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@python3 tests/session/run.py --build $(B)
 	@python3 tests/session/run.py --build $(B) --dir tests/interop
+	@python3 tests/session/run.py --build $(B) --dir tests/ops
 	@python3 tests/store/interop_dovecot.py --build $(B)
 	@python3 tests/mail/diff_dovecot.py --build $(B)
 
@@ -91,6 +93,36 @@ session-check: all
 
 interop-check: all
 	@python3 tests/session/run.py --build $(B) --dir tests/interop
+
+test-programs: all $(UNIT_BIN) $(TOOL_BIN)
+
+# check-asan: the whole tree once more in build-asan/ with AddressSanitizer
+# and UBSan, and every test of `check` against it; a report anywhere, a
+# forked connection process included, fails the run (tests/sanitize.sh).
+# The runtimes are linked statically: only then does gcc's UBSan write its
+# reports to log_path rather than to a stderr nobody reads, and libasan
+# need not come first in LD_PRELOAD ahead of the harness's wrappers.
+# Leaks: LeakSanitizer looks at exit(), so it checks the unit tests, the
+# tools, rimapd and the imapd master. A connection process ends in _exit()
+# and has dropped privileges, which makes it undumpable, and LSan's
+# ptrace-based stop-the-world cannot work there; its leaks are what
+# check-valgrind is for.
+ASAN_B = build-asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all -g -O1 -static-libasan -static-libubsan
+
+check-asan:
+	@sh scripts/deps.sh check
+	@$(MAKE) --no-print-directory B=$(ASAN_B) CFLAGS="$(ASAN_FLAGS)" \
+		LDFLAGS="$(ASAN_FLAGS)" test-programs
+	@sh tests/sanitize.sh asan $(ASAN_B) $(UNIT_BIN:$(B)/%=$(ASAN_B)/%)
+
+# check-valgrind: the session tests with every imapd process under
+# valgrind memcheck (needs valgrind); any invalid access, use of an
+# uninitialised value or definite leak, in a connection process too,
+# fails it. VG_TESTS selects tests by name, as run.py's arguments do.
+check-valgrind: all
+	@sh tests/sanitize.sh valgrind $(B) $(VG_TESTS)
 
 # libFuzzer targets, built with clang and the sanitizers, each run for
 # FUZZ_SECONDS on its seed corpus (tests/fuzz/corpus/NAME). A crash leaves
@@ -117,6 +149,19 @@ demo: all
 # --- install ---------------------------------------------------------------
 
 DESTDIR ?=
+# Places that are read from one spot whatever the prefix: PAM reads only
+# /etc/pam.d, xinetd /etc/xinetd.d. Unit files go where systemd looks for
+# the prefix (/usr/local/lib/systemd/system is searched too). Override any
+# on the command line: make install pamdir=/tmp/pam.d
+systemdunitdir = $(prefix)/lib/systemd/system
+pamdir = /etc/pam.d
+xinetddir = /etc/xinetd.d
+docdir = $(datarootdir)/doc/skua
+# Files with paths in them are templates (*.in) or name the default paths.
+SUBST = sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+	-e 's|/usr/local/etc/skua|$(sysconfdir)/skua|g' \
+	-e 's|/usr/local/sbin/imapd|$(sbindir)/imapd|g' \
+	-e 's|/usr/local/bin/rimapd|$(bindir)/rimapd|g'
 install: all
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
 		$(DESTDIR)$(sysconfdir)/skua $(DESTDIR)$(mandir)/man8 \
@@ -125,8 +170,27 @@ install: all
 	install -m 755 $(B)/rimapd $(DESTDIR)$(bindir)/rimapd
 	[ -e $(DESTDIR)$(sysconfdir)/skua/imapd.conf ] || \
 		install -m 644 etc/imapd.conf $(DESTDIR)$(sysconfdir)/skua/imapd.conf
-	install -m 644 man/imapd.8 man/rimapd.8 $(DESTDIR)$(mandir)/man8/
-	install -m 644 man/imapd.conf.5 $(DESTDIR)$(mandir)/man5/
+	@mkdir -p $(B)/etc
+	set -e; for f in man/imapd.8 man/rimapd.8 man/imapd.conf.5; do \
+		n=$$(basename $$f); $(SUBST) $$f > $(B)/etc/$$n; \
+		install -m 644 $(B)/etc/$$n $(DESTDIR)$(mandir)/man$${n##*.}/$$n; \
+	done
+	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(pamdir) \
+		$(DESTDIR)$(xinetddir) $(DESTDIR)$(docdir)
+	set -e; for f in etc/systemd/* etc/xinetd.d/* etc/inetd.conf.in; do \
+		n=$$(basename $$f .in); $(SUBST) $$f > $(B)/etc/$$n; \
+	done
+	set -e; for f in etc/systemd/*; do \
+		n=$$(basename $$f .in); \
+		install -m 644 $(B)/etc/$$n $(DESTDIR)$(systemdunitdir)/$$n; \
+	done
+	[ -e $(DESTDIR)$(pamdir)/imap ] || \
+		install -m 644 etc/pam.d/imap $(DESTDIR)$(pamdir)/imap
+	set -e; for n in imap imaps; do \
+		[ -e $(DESTDIR)$(xinetddir)/$$n ] || \
+		install -m 644 $(B)/etc/$$n $(DESTDIR)$(xinetddir)/$$n; \
+	done
+	install -m 644 $(B)/etc/inetd.conf $(DESTDIR)$(docdir)/inetd.conf
 	@echo "installed under $(DESTDIR)$(prefix); configuration in $(DESTDIR)$(sysconfdir)/skua"
 
 clean:

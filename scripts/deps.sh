@@ -10,7 +10,7 @@ set -eu
 build_pkgs="autoconf automake pkg-config gcc make libssl-dev libpam0g-dev
 check zlib1g-dev libcrypt-dev openssl"
 check_pkgs="$build_pkgs libpam-wrapper libnss-wrapper libuid-wrapper
-python3 dovecot-imapd isync fetchmail mutt"
+python3 dovecot-imapd isync fetchmail mutt haproxy fail2ban mandoc"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

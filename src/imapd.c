@@ -17,11 +17,13 @@
 #include "imap/session.h"
 #include "net/fdstream.h"
 #include "net/listener.h"
+#include "net/sdlisten.h"
 #include "net/tls.h"
 #include "util/addr.h"
 #include "util/config.h"
 #include "util/daemon.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/skua/imapd.conf"
 
@@ -137,14 +139,18 @@ announce_user_limit(void)
 
 static int
 run_session(const struct config *c, SSL_CTX *tls, int in_fd, int out_fd,
-	    int implicit_tls, const struct sockaddr *peer)
+	    int implicit_tls, const struct sockaddr *peer,
+	    const struct sockaddr *local)
 {
-	struct session_params p = { .config = c, .peer = peer };
+	struct session_params p = { .config = c, .peer = peer,
+				    .local = local };
 	char where[ADDR_STR_MAX] = "unknown";
 
 	p.stream = fdstream_new(in_fd, out_fd, tls);
 	if (peer != NULL && peer->sa_family != AF_UNIX)
 		addr_ntop(peer, where, sizeof(where));
+	if (implicit_tls)
+		proctitle_set("[%s tls handshake]", where);
 	if (implicit_tls && stream_start_tls(p.stream) < 0) {
 		log_info("disconnect: %s rip=%s", p.stream->error, where);
 		stream_free(&p.stream);
@@ -159,21 +165,26 @@ serve_connection(const struct connection *conn, void *arg)
 	struct daemon_state *st = arg;
 
 	return run_session(&st->config, st->tls, conn->fd, conn->fd, conn->tls,
-			   (const struct sockaddr *)&conn->peer);
+			   (const struct sockaddr *)&conn->peer,
+			   (const struct sockaddr *)&conn->local);
 }
 
 static int
 inetd_main(struct options *o, struct config *c)
 {
-	struct sockaddr_storage peer;
-	socklen_t len = sizeof(peer);
+	struct sockaddr_storage peer, local;
+	socklen_t len = sizeof(peer), local_len = sizeof(local);
 	SSL_CTX *tls = load_tls(c, o->inetd_tls);
 	int have_peer = getpeername(0, (struct sockaddr *)&peer, &len) == 0;
+	int have_local = getsockname(0, (struct sockaddr *)&local,
+				     &local_len) == 0;
 	int ret;
 
+	sdlisten_discard();
 	announce_user_limit();
 	ret = run_session(c, tls, 0, 1, o->inetd_tls,
-			  have_peer ? (struct sockaddr *)&peer : NULL);
+			  have_peer ? (struct sockaddr *)&peer : NULL,
+			  have_local ? (struct sockaddr *)&local : NULL);
 	tls_context_free(&tls);
 	return ret;
 }
@@ -204,15 +215,44 @@ reload(struct options *o, struct daemon_state *st)
 		config_free(&fresh);
 		return;
 	}
-	tls = load_tls(&fresh, fresh.listen_tls[0] != '\0');
+	tls = load_tls(&fresh, fresh.listen_tls[0] != '\0' ||
+		       fresh.proxy_listen_tls[0] != '\0');
 	if (strcmp(fresh.listen, st->config.listen) != 0 ||
-	    strcmp(fresh.listen_tls, st->config.listen_tls) != 0)
+	    strcmp(fresh.listen_tls, st->config.listen_tls) != 0 ||
+	    strcmp(fresh.proxy_listen, st->config.proxy_listen) != 0 ||
+	    strcmp(fresh.proxy_listen_tls, st->config.proxy_listen_tls) != 0)
 		log_warn("reload: listen addresses change only at restart");
 	config_free(&st->config);
 	tls_context_free(&st->tls);
 	st->config = fresh;
 	st->tls = tls;
+	proctitle_enable(st->config.proctitle);
+	proctitle_set("listening");
 	log_info("reloaded %s", o->config_path);
+}
+
+/* Socket activation with Accept=no: takes the listening sockets systemd
+ * passed, if any, instead of binding listen and listen_tls. Returns how
+ * many it took; *tls_r says whether one of them is implicit TLS. */
+static size_t
+adopt_systemd_sockets(struct listener *l, int *tls_r)
+{
+	struct sdlisten_socket sd[LISTENER_MAX];
+	char err[320];
+	int n = sdlisten_take(sd, LISTENER_MAX, err, sizeof(err));
+
+	if (n < 0)
+		fatal("%s", err);
+	*tls_r = 0;
+	for (int i = 0; i < n; i++) {
+		if (listener_adopt(l, sd[i].fd, sd[i].tls, err, sizeof(err)) < 0)
+			fatal("%s", err);
+		*tls_r |= sd[i].tls;
+	}
+	if (n > 0)
+		log_info("using %d socket(s) from systemd; listen and "
+			 "listen_tls are ignored", n);
+	return (size_t)n;
 }
 
 static int
@@ -223,6 +263,7 @@ daemon_main(struct options *o, struct daemon_state *st)
 	sigset_t held;
 	char err[256];
 	size_t n;
+	int need_tls;
 	enum listener_event ev;
 
 	/* Hold the signals the listener handles until it waits for them:
@@ -234,9 +275,21 @@ daemon_main(struct options *o, struct daemon_state *st)
 	sigaddset(&held, SIGHUP);
 	sigaddset(&held, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &held, NULL);
-	st->tls = load_tls(&st->config, st->config.listen_tls[0] != '\0');
-	if (listener_bind(l, st->config.listen, st->config.listen_tls, err,
-			  sizeof(err)) < 0)
+	sdlisten_notify_init();
+	n = adopt_systemd_sockets(l, &need_tls);
+	if (n == 0)
+		need_tls = st->config.listen_tls[0] != '\0';
+	need_tls |= st->config.proxy_listen_tls[0] != '\0';
+	st->tls = load_tls(&st->config, need_tls);
+	/* PROXY protocol listeners are always bound here, also next to
+	 * sockets from systemd: those are plain or TLS, never PROXY. */
+	if (listener_bind_proxy(l, st->config.proxy_listen,
+				st->config.proxy_listen_tls, err,
+				sizeof(err)) < 0)
+		fatal("%s", err);
+	if (n == 0 && listener_bind(l, st->config.listen,
+				    st->config.listen_tls, err,
+				    sizeof(err)) < 0)
 		fatal("%s", err);
 	if (!o->foreground) {
 		if (daemonize() < 0)
@@ -250,16 +303,24 @@ daemon_main(struct options *o, struct daemon_state *st)
 	socks = listener_sockets(l, &n);
 	for (size_t i = 0; i < n; i++)
 		log_info("listening on %s%s", socks[i].name,
-			 socks[i].tls ? " (tls)" : "");
+			 socks[i].proxy ? (socks[i].tls ? " (tls, proxy)"
+						       : " (proxy)")
+			 : socks[i].tls ? " (tls)" : "");
+	sdlisten_notify("READY=1");
+	proctitle_set("listening");
 
 	for (;;) {
 		listener_set_limits(l, st->config.max_connections,
 				    st->config.max_connections_per_ip);
+		listener_set_proxy_trusted(l, st->config.proxy_trusted);
 		ev = listener_run(l, serve_connection, st);
 		if (ev != LISTENER_RELOAD)
 			break;
+		sdlisten_notify("RELOADING=1");
 		reload(o, st);
+		sdlisten_notify("READY=1");
 	}
+	sdlisten_notify("STOPPING=1");
 	log_info("shutting down; ending %zu connection(s)",
 		 listener_children(l));
 	listener_stop_children(l);
@@ -277,15 +338,21 @@ main(int argc, char **argv)
 	struct daemon_state st = { 0 };
 	int ret;
 
+	proctitle_init(argc, argv, "imapd");
 	log_open("imapd", "mail", 1);
 	config_init(&st.config);
 	parse_options(argc, argv, &o, &st.config);
+	proctitle_enable(st.config.proctitle);
 	if (o.print_changed) {
 		config_print_changed(&st.config, stdout);
+		config_free(&st.config);
 		return 0;
 	}
-	if (o.test_only)
-		return test_config(&o, &st.config);
+	if (o.test_only) {
+		ret = test_config(&o, &st.config);
+		config_free(&st.config);
+		return ret;
+	}
 	if (log_open("imapd", st.config.syslog_facility,
 		     o.foreground) < 0)
 		log_warn("unknown syslog_facility %s; using mail",

@@ -18,6 +18,7 @@
 #include "net/fdstream.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/skua/imapd.conf"
 
@@ -54,6 +55,7 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX];
 	struct session_params p = { .config = &c };
 
+	proctitle_init(argc, argv, "rimapd");
 	log_open("rimapd", "mail", 1);
 	while ((ch = getopt_long(argc, argv, "c:Fh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -68,6 +70,7 @@ main(int argc, char **argv)
 	if ((given || access(path, F_OK) == 0) && config_load(&c, path, err) < 0)
 		refuse(err);
 	log_open("rimapd", c.syslog_facility, to_stderr);
+	proctitle_enable(c.proctitle);
 	if (getuid() == 0 && !allow_root)
 		refuse("rimapd refuses to run as root; use --allow-root to "
 		       "insist");
@@ -79,6 +82,6 @@ main(int argc, char **argv)
 	umask(077);
 	p.preauth = &u;
 	p.stream = fdstream_new(0, 1, NULL);
-	log_info("preauth: user=%s", u.name);
+	/* The session logs "login: ... mech=PREAUTH" (imapd(8), LOGGING). */
 	return session_run(&p);
 }

@@ -28,6 +28,7 @@ enum session_state {
 #define SESSION_IN_SIZE 16384
 
 struct mailstore;
+struct rawlog;
 struct folder;
 struct view;
 struct keywords;
@@ -61,6 +62,17 @@ struct session {
 	int bad_in_row;                 /* consecutive BAD answers */
 	long long login_deadline;       /* ms, monotonic */
 	unsigned long commands;
+
+	/* For the logout line and the process title (session.c). */
+	struct {
+		unsigned long select, fetch, store, search, append, copy,
+			      move, expunge;
+	} counts;                       /* commands run, UID forms too */
+	const char *end_reason;         /* logout, eof, timeout, error; NULL
+					   until known (then "bye") */
+	long long started;              /* ms, monotonic, at the greeting */
+	char local_ip[ADDR_STR_MAX];    /* the address the client reached */
+	struct rawlog *rawlog;          /* rawlog_users' trace, or NULL */
 
 	/* APPEND's message literal, streamed by the parser into an
 	 * unlinked file in the Maildir's tmp/ (session.c). */
@@ -112,6 +124,18 @@ void session_discard_input(struct session *s);
  * the Maildir, sets up s->store (making what is missing, see
  * imap/mailstore.h) and widens the parser's limits. */
 void session_logged_in(struct session *s, const struct auth_user *u);
+/* After session_logged_in, before the tagged OK: writes the login line
+ * to the log and, for a user in rawlog_users, starts the protocol trace
+ * (imap/rawlog.h) with a note that tag logged in with mech. */
+void session_login_done(struct session *s, const char *tag,
+			const char *mech);
+/* In the selected state: syncs the mailbox and sends the untagged
+ * updates the client may hear now: FLAGS and PERMANENTFLAGS when another
+ * session made a keyword, EXISTS, RECENT, FETCH FLAGS (with UID when
+ * uid_fetch), and EXPUNGE when allow_expunge. Returns 0, or -1 when the
+ * session must end (s->closing is set: UIDVALIDITY changed, and BYE was
+ * sent). */
+int  session_announce(struct session *s, int allow_expunge, int uid_fetch);
 /* Ends a command with "tag OK text": in the selected state it first
  * syncs the mailbox and sends the untagged updates the client may hear
  * now (EXISTS, RECENT, FETCH FLAGS, and EXPUNGE unless the command is
@@ -130,10 +154,12 @@ command_fn cmd_login, cmd_authenticate;
 command_fn cmd_uid;
 command_fn cmd_select, cmd_examine, cmd_close, cmd_check, cmd_expunge;
 command_fn cmd_idle;
+command_fn cmd_compress;
 command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,
 	   cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status;
 command_fn cmd_append, cmd_store, cmd_copy;
 command_fn cmd_fetch;
 command_fn cmd_search;
+command_fn cmd_sort, cmd_thread;
 
 #endif

@@ -33,6 +33,13 @@ struct search_run;
 struct search_key *search_parse(const struct arg *args, size_t n,
 				const struct keywords *kw, struct arena *a,
 				const char **err_r);
+/* The same for keys whose strings are in charset (RFC 3501 6.4.4
+ * CHARSET; NULL for UTF-8), which must be one charset_known takes; the
+ * strings are converted to UTF-8 before they are folded. */
+struct search_key *search_parse_charset(const struct arg *args, size_t n,
+					const char *charset,
+					const struct keywords *kw,
+					struct arena *a, const char **err_r);
 /* Gives "*" its meaning in the sequence and UID sets of the tree: exists
  * for sequence numbers, max_uid for UIDs (RFC 3501 6.4.8). */
 void search_resolve(struct search_key *k, uint32_t exists, uint32_t max_uid);

@@ -14,7 +14,10 @@
 
 #include "util/arena.h"
 
-#define SEQ_STAR UINT32_MAX     /* "*" before it is resolved */
+/* "*" before it is resolved: 0, which no seq-number or UID can be (RFC
+ * 3501 9: nz-number, 0 < n < 4,294,967,296; so UID 4294967295 is a
+ * number like any other). */
+#define SEQ_STAR 0
 #define SEQSET_MAX_RANGES 100000
 
 struct seqrange {

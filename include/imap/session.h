@@ -19,6 +19,9 @@ struct session_params {
 	/* The client's address; NULL when unknown (a pipe). A Unix socket
 	 * peer counts as local. */
 	const struct sockaddr *peer;
+	/* The address the client connected to, for the log; NULL when
+	 * unknown. */
+	const struct sockaddr *local;
 	/* rimapd: the session starts authenticated as this user (PREAUTH),
 	 * already running as that user. NULL for imapd. */
 	const struct auth_user *preauth;

@@ -2,8 +2,8 @@
  * message sequence numbers, and what it has not been told yet.
  *
  * The store speaks UIDs; sequence numbers exist only here. The view keeps
- * the UIDs in sequence order, 4 bytes a message: seq -> UID is an array
- * lookup, UID -> seq a binary search. A message expunged by anyone keeps
+ * them in a uidmap (imap/uidmap.h): seq -> UID and UID -> seq in
+ * constant time, 9 bytes a message at most with its state byte. A message expunged by anyone keeps
  * its sequence number until the client may be told (RFC 3501 7.4.1: no
  * EXPUNGE during FETCH, STORE or SEARCH, so that numbers never shift
  * under the client); until then a FETCH of it answers from what is known
@@ -34,8 +34,14 @@ uint32_t view_recent(const struct view *v);
 uint32_t view_uid(const struct view *v, uint32_t seq);
 /* The sequence number of uid, or 0 when the client does not know it. */
 uint32_t view_seq(const struct view *v, uint32_t uid);
+/* The first sequence number whose UID is at least uid, EXISTS + 1 when
+ * none. */
+uint32_t view_seq_at_least(const struct view *v, uint32_t uid);
 /* 1 when seq is expunged but not yet announced. */
 int  view_is_expunged(const struct view *v, uint32_t seq);
+
+/* Bytes the view holds (its memory figure). */
+size_t view_bytes(const struct view *v);
 
 /* Syncs the folder and queues what changed. Returns 0, -1 with *err_r,
  * or FOLDER_RESET (the session must end the selection with BYE or

@@ -1,11 +1,12 @@
 /* include/net/listener.h — the daemon's listening sockets and its accept
  * loop.
  *
- * The listener never parses IMAP. It accepts, applies the connection
- * limits (total, and per client address), forks one process per
- * connection and reaps the children. Signals are turned into return
- * values of listener_run, so that main() decides what a SIGHUP or a
- * SIGTERM means. */
+ * The listener never parses IMAP. It accepts, reads the PROXY protocol
+ * header on the listeners that expect one (from trusted proxies only),
+ * applies the connection limits (total, and per client address), forks
+ * one process per connection and reaps the children. Signals are turned
+ * into return values of listener_run, so that main() decides what a
+ * SIGHUP or a SIGTERM means. */
 #ifndef SKUA_NET_LISTENER_H
 #define SKUA_NET_LISTENER_H
 
@@ -17,14 +18,19 @@
 struct listen_socket {
 	int fd;
 	int tls;                        /* implicit TLS (993) */
+	int proxy;                      /* a PROXY header comes first */
 	char name[64];                  /* "0.0.0.0:993", for the log */
 };
 
 struct connection {
 	int fd;
 	int tls;
+	/* The client: as the PROXY header reports it on a proxy listener,
+	 * else (and for LOCAL or UNKNOWN headers) the socket's peer. */
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local;
+	int proxied;                    /* peer came from a PROXY header */
+	struct sockaddr_storage proxy;  /* with proxied: the proxy's address */
 };
 
 /* Runs in the child for one connection; its return is the exit status. */
@@ -40,6 +46,23 @@ struct listener *listener_new(void);
  * IPv6 wildcard binds v6-only, so that "0.0.0.0:143 [::]:143" works. */
 int  listener_bind(struct listener *l, const char *plain, const char *tls,
 		   char *err, size_t err_size);
+/* Binds the lists as listeners that expect a PROXY protocol header (v1
+ * or v2, net/proxy.h) at the start of every connection: plain (STARTTLS
+ * offered), then implicit TLS, where the header comes before the TLS
+ * handshake. Call it before listener_bind, which fails when no socket at
+ * all is bound. Returns 0, or -1 with err set as listener_bind does. */
+int  listener_bind_proxy(struct listener *l, const char *plain,
+			 const char *tls, char *err, size_t err_size);
+/* The networks (blank-separated, as local_networks) whose connections to
+ * a proxy listener are believed; any other peer there is refused before
+ * a byte is read. The list is copied; an empty one refuses everyone, and
+ * says so in the log when there are proxy listeners. */
+void listener_set_proxy_trusted(struct listener *l, const char *networks);
+/* Adds a socket that is already bound and listening, such as one systemd
+ * passed (net/sdlisten.h); plain or implicit TLS, never PROXY. The
+ * listener owns it from then on. Returns 0, or -1 with err set. */
+int  listener_adopt(struct listener *l, int fd, int tls, char *err,
+		    size_t err_size);
 /* The bound sockets, e.g. to learn the port the kernel chose for :0. */
 const struct listen_socket *listener_sockets(const struct listener *l,
 					     size_t *count_r);

@@ -84,8 +84,17 @@ int  folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 /* The internal date (the file's mtime, as Dovecot and Courier keep it). */
 int  folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r);
 
-/* Sets flags and keywords of uid by renaming its file. Returns 0, 1 when
- * the message is gone, or -1 with *err_r. */
+/* Changes the flags and keywords of uid by renaming its file: the bits
+ * of del_* go, then those of add_* come. The change applies to the name
+ * the file has at that moment: when another process renamed it since
+ * the last sync, the name is looked up again and its flags kept, so two
+ * sessions' +FLAGS both survive. The entry is updated in place. Returns
+ * 0, 1 when the message is gone, or -1 with *err_r. */
+int  folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
+			 unsigned del_flags, uint32_t add_keywords,
+			 uint32_t del_keywords, const char **err_r);
+/* Sets flags and keywords of uid outright (folder_change_flags deleting
+ * everything). */
 int  folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
 		      uint32_t keywords, const char **err_r);
 /* Removes the message's file and takes its size off the quota. Returns

@@ -19,10 +19,13 @@ enum auth_backend { AUTH_BACKEND_PAM, AUTH_BACKEND_PASSWD_FILE };
 enum disk_names { DISK_NAMES_AUTO, DISK_NAMES_MUTF7, DISK_NAMES_UTF8 };
 
 struct config {
-	/* List values (listen, listen_tls, local_networks, special_folders)
-	 * hold words separated by single spaces, and may be empty. */
+	/* List values (listen, listen_tls, proxy_*, local_networks,
+	 * special_folders) hold words separated by single spaces, and may be empty. */
 	char *listen;           /* plain listeners, STARTTLS offered */
 	char *listen_tls;       /* implicit TLS listeners */
+	char *proxy_listen;     /* like listen, PROXY header first */
+	char *proxy_listen_tls; /* like listen_tls, PROXY header first */
+	char *proxy_trusted;    /* networks whose PROXY headers count */
 	char *tls_cert;         /* PEM: certificate and chain */
 	char *tls_key;          /* PEM: private key */
 	char *auth;             /* "pam" or "passwd-file PATH" */
@@ -42,12 +45,17 @@ struct config {
 	long idle_timeout;      /* seconds of inactivity once logged in */
 	long max_auth_failures; /* per connection, then BYE */
 	long auth_failure_delay; /* ms before a NO; doubles per failure */
+	char *verbose_proctitle; /* yes | no: state in ps's title */
+	char *rawlog_users;     /* users whose sessions are traced */
+	char *rawlog_dir;       /* where: "~/..." is in the home */
+	long rawlog_max_size;   /* bytes per trace file */
 
 	/* Derived when loaded: */
 	enum plaintext_auth plaintext;
 	enum auth_backend backend;
 	char namespace_sep;     /* namespace_separator[0] */
 	enum disk_names disk_names;
+	int proctitle;          /* verbose_proctitle is yes */
 	char *passwd_file;      /* with AUTH_BACKEND_PASSWD_FILE */
 	char *path;             /* the file read, NULL if none */
 };

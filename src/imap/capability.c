@@ -30,6 +30,18 @@ capability_list(struct session *s)
 		else
 			buf_append_str(&b, " LOGINDISABLED");
 	}
+	/* RFC 4978: COMPRESS is a command of the authenticated state; still
+	 * listed once active, as the mechanism the connection supports. */
+	if (s->state != ST_NOT_AUTH && (stream_can_deflate(s->stream) ||
+	    stream_compression(s->stream) != NULL))
+		buf_append_str(&b, " COMPRESS=DEFLATE");
+	/* RFC 4315: APPENDUID, COPYUID and UID EXPUNGE. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " UIDPLUS");
+	/* RFC 5256 and RFC 5957: commands of the selected state. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT"
+			       " THREAD=REFERENCES");
 	ret = arena_strndup(s->arena, b.data, b.len);
 	buf_free(&b);
 	return ret;

@@ -131,14 +131,13 @@ write_message(struct session *s, const struct arg *lit, int fd,
 	return copy_fd(src, fd, lit->len);
 }
 
-/* Writes the message into d. Returns 0, FOLDER_OVERQUOTA or -1, with
- * *err_r set for both. */
+/* Writes the message into d. Returns 0 with *uid_r, FOLDER_OVERQUOTA or
+ * -1, with *err_r set for both. */
 static int
 save(struct session *s, struct dest *d, const struct append_req *req,
-     unsigned flags, uint32_t keywords, const char **err_r)
+     unsigned flags, uint32_t keywords, uint32_t *uid_r, const char **err_r)
 {
 	struct folder_append *a;
-	uint32_t uid;
 	int fd;
 
 	if (folder_append_begin(d->f, &a, &fd, err_r) < 0)
@@ -147,7 +146,7 @@ save(struct session *s, struct dest *d, const struct append_req *req,
 		folder_append_abort(&a);
 		return -1;
 	}
-	return folder_append_commit(&a, flags, keywords, req->date, &uid,
+	return folder_append_commit(&a, flags, keywords, req->date, uid_r,
 				    err_r);
 }
 
@@ -182,7 +181,7 @@ cmd_append(struct session *s, const struct command *cmd)
 	struct append_req req;
 	struct dest d;
 	const char *err = NULL;
-	uint32_t keywords;
+	uint32_t keywords, uid = 0, uidvalidity;
 	unsigned flags;
 	int kw_before, r;
 
@@ -205,7 +204,8 @@ cmd_append(struct session *s, const struct command *cmd)
 		dest_close(&d);
 		return;
 	}
-	r = save(s, &d, &req, flags, keywords, &err);
+	r = save(s, &d, &req, flags, keywords, &uid, &err);
+	uidvalidity = folder_uidvalidity(d.f);
 	if (r == FOLDER_OVERQUOTA)
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
 	else if (r < 0)
@@ -214,5 +214,7 @@ cmd_append(struct session *s, const struct command *cmd)
 	if (r != 0)
 		return;
 	flagnews_announce(s, kw_before, 1);
-	session_ok(s, cmd, "Append completed.");
+	/* RFC 4315 3: the UID the message got, for the client's cache. */
+	session_ok(s, cmd, "[APPENDUID %u %u] Append completed.", uidvalidity,
+		   uid);
 }

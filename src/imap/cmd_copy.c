@@ -19,8 +19,8 @@
  * message fails the whole COPY, as RFC 2180 4.4.1 suggests and Dovecot
  * does ("NO [EXPUNGEISSUED]").
  *
- * COPYUID (RFC 4315) is not sent: UIDPLUS is not advertised yet. The new
- * UIDs are collected anyway, for the rollback and for that day. */
+ * The new UIDs serve the rollback and COPYUID (RFC 4315 3): the source
+ * UIDs in the order copied, paired one by one with the new ones. */
 #include <string.h>
 
 #include "imap/command.h"
@@ -28,6 +28,7 @@
 #include "imap/flagnews.h"
 #include "imap/msgset.h"
 #include "imap/response.h"
+#include "imap/uidrun.h"
 #include "imap/view.h"
 #include "store/folder.h"
 #include "store/keywords.h"
@@ -41,6 +42,7 @@ struct copy {
 	struct dest d;
 	int kwmap[KEYWORDS_MAX];        /* source index -> dest index */
 	uint32_t *uids;                 /* copies made so far */
+	uint32_t *src_uids;             /* what each was copied from */
 	size_t n;
 };
 
@@ -99,8 +101,10 @@ copy_one(struct copy *c, uint32_t seq, const char **err_r)
 		return 1;
 	r = folder_copy(s->sel.folder, uid, c->d.f, m->flags,
 			map_keywords(c, m->keywords), &new_uid, err_r);
-	if (r == 0)
+	if (r == 0) {
+		c->src_uids[c->n] = uid;
 		c->uids[c->n++] = new_uid;
+	}
 	return r;
 }
 
@@ -169,6 +173,7 @@ cmd_copy(struct session *s, const struct command *cmd)
 	struct copy c = { .s = s };
 	struct seqset set;
 	const char *err = NULL;
+	uint32_t uidvalidity;
 	int kw_before, r;
 
 	if (cmd->nargs != 2) {
@@ -190,6 +195,8 @@ cmd_copy(struct session *s, const struct command *cmd)
 	for (int i = 0; i < KEYWORDS_MAX; i++)
 		c.kwmap[i] = KW_UNMAPPED;
 	c.uids = arena_alloc(s->arena, set_count(&set) * sizeof(*c.uids));
+	c.src_uids = arena_alloc(s->arena, set_count(&set) *
+				 sizeof(*c.src_uids));
 	kw_before = flagnews_count(s);
 	r = copy_all(&c, &set, &err);
 	if (r != 0) {
@@ -198,8 +205,11 @@ cmd_copy(struct session *s, const struct command *cmd)
 		dest_close(&c.d);
 		return;
 	}
+	uidvalidity = folder_uidvalidity(c.d.f);
 	dest_close(&c.d);
 	/* Copied into the selected mailbox with a keyword it lacked. */
 	flagnews_announce(s, kw_before, 1);
-	session_ok(s, cmd, "Copy completed.");
+	session_ok(s, cmd, "[COPYUID %u %s %s] Copy completed.", uidvalidity,
+		   uidrun_format(s->arena, c.src_uids, c.n),
+		   uidrun_format(s->arena, c.uids, c.n));
 }

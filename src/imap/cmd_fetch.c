@@ -352,8 +352,8 @@ msg_set_seen(struct fetch *fx, struct fmsg *fm)
 
 	if (fm->m->flags & MF_SEEN)
 		return;
-	r = folder_set_flags(s->sel.folder, fm->uid, fm->m->flags | MF_SEEN,
-			     fm->m->keywords, &err);
+	r = folder_change_flags(s->sel.folder, fm->uid, MF_SEEN, 0, 0, 0,
+				&err);
 	if (r < 0)
 		log_error("fetch: user=%s mailbox=%s uid=%u: "
 			  "setting \\Seen: %s", s->user.name, s->sel.name,

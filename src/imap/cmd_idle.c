@@ -50,22 +50,8 @@ enum idle_end {
 static int
 idle_sync(struct session *s)
 {
-	const char *err = "";
-	int r;
-
-	if (s->state != ST_SELECTED || s->sel.view == NULL)
-		return 0;
-	r = view_sync(s->sel.view, &err);
-	if (r == FOLDER_RESET) {
-		/* RFC 3501 2.3.1.1: UIDs the client holds are void. */
-		resp_untagged(s->stream, "BYE [UIDVALIDITY] %s", err);
-		s->closing = 1;
+	if (session_announce(s, 1, 0) < 0)
 		return -1;
-	}
-	if (r < 0)
-		log_error("sync: user=%s mailbox=%s: %s", s->user.name,
-			  s->sel.name, err);
-	view_announce(s->sel.view, s->stream, 1, 0);
 	if (stream_flush(s->stream) < 0) {
 		s->closing = 1;
 		return -1;
@@ -91,6 +77,8 @@ idle_input(struct session *s, int timeout_ms)
 			if (n == STREAM_ERROR)
 				log_info("disconnect: %s rip=%s",
 					 s->stream->error, s->peer_ip);
+			if (s->end_reason == NULL)
+				s->end_reason = n == STREAM_EOF ? "eof" : "error";
 			s->closing = 1;
 			return IDLE_GONE;
 		}
@@ -127,6 +115,8 @@ idle_timed_out(struct session *s)
 	resp_untagged(s->stream, "BYE Autologout; idle for too long");
 	log_info("disconnect: idle timeout user=%s rip=%s", s->user.name,
 		 s->peer_ip);
+	if (s->end_reason == NULL)
+		s->end_reason = "timeout";
 	s->closing = 1;
 }
 

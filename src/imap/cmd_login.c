@@ -39,10 +39,14 @@ login_failed(struct session *s, const char *tag, const char *user,
 	     const char *mech)
 {
 	long delay = s->config->auth_failure_delay;
+	char word[LOG_WORD_MAX];
 
 	s->auth_failures++;
+	/* fail2ban matches this line (etc/fail2ban/filter.d): keep it as
+	 * it is, and the user name one word that cannot forge a rip=. */
 	log_warn("auth failed: user=<%s> rip=%s mech=%s attempt=%d",
-		 user, s->peer_ip, mech, s->auth_failures);
+		 log_word(user, word, sizeof(word)), s->peer_ip, mech,
+		 s->auth_failures);
 	/* 1x, 2x, 4x ... the configured delay, growing with each failure. */
 	for (int i = 1; i < s->auth_failures && delay < 60000; i++)
 		delay *= 2;
@@ -64,13 +68,15 @@ login_attempt(struct session *s, const char *tag, const char *user,
 {
 	struct auth_user u;
 	const char *err = NULL;
+	char word[LOG_WORD_MAX];
 
 	switch (check_password(s, user, password, &u, &err)) {
 	case AUTH_FAILED:
 		login_failed(s, tag, user, mech);
 		return;
 	case AUTH_ERROR:
-		log_error("auth error: user=<%s> rip=%s: %s", user, s->peer_ip,
+		log_error("auth error: user=<%s> rip=%s: %s",
+			  log_word(user, word, sizeof(word)), s->peer_ip,
 			  err ? err : "unknown error");
 		resp_tagged(s->stream, tag, "NO", "[UNAVAILABLE] Authentication "
 			    "is not possible right now; try again later.");
@@ -79,15 +85,14 @@ login_attempt(struct session *s, const char *tag, const char *user,
 		break;
 	}
 	if (privdrop_allowed(&u, &err) < 0) {
-		log_error("login refused: user=%s rip=%s: %s", u.name,
-			  s->peer_ip, err);
+		log_error("login refused: user=%s rip=%s: %s",
+			  log_word(u.name, word, sizeof(word)), s->peer_ip, err);
 		resp_tagged(s->stream, tag, "NO", "[UNAVAILABLE] %s", err);
 		return;
 	}
 	privdrop_become(&u);
 	session_logged_in(s, &u);
-	log_info("login: user=%s rip=%s mech=%s tls=%s", u.name, s->peer_ip,
-		 mech, stream_security(s->stream) ? "yes" : "no");
+	session_login_done(s, tag, mech);
 	resp_tagged(s->stream, tag, "OK", "[CAPABILITY %s] Logged in",
 		    capability_list(s));
 }

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "imap/command.h"
 #include "imap/mailstore.h"
@@ -33,7 +32,6 @@
 #include "store/folder.h"
 #include "store/pattern.h"
 #include "store/subscriptions.h"
-#include "store/uidlist.h"
 #include "util/log.h"
 
 /* The name an astring argument spells (RFC 3501 9), or NULL for another
@@ -268,10 +266,19 @@ cmd_subscribe(struct session *s, const struct command *cmd)
 	if (astring_args(s, cmd, 1, &name, "one mailbox name") < 0)
 		return;
 	/* RFC 3501 6.3.6 lets a server refuse a name that does not exist;
-	 * Dovecot does, and so a typo does not linger in LSUB. */
+	 * Dovecot does, and so a typo does not linger in LSUB. A level that
+	 * only holds children (\Noselect) is no mailbox either. */
 	if (mailboxes_lookup(mbs(s), name, dir, sizeof(dir), &attrs,
-			     &err) < 0 ||
-	    subs_add(mbs(s), name, &err) < 0) {
+			     &err) < 0) {
+		answer_err(s, cmd, name, &err);
+		return;
+	}
+	if (attrs & MBOX_NOSELECT) {
+		resp_tagged(s->stream, cmd->tag, "NO", "[NONEXISTENT] Mailbox "
+			    "doesn't exist: %s", name);
+		return;
+	}
+	if (subs_add(mbs(s), name, &err) < 0) {
 		answer_err(s, cmd, name, &err);
 		return;
 	}
@@ -478,36 +485,16 @@ status_mask(struct session *s, const struct command *cmd,
 	return mask;
 }
 
-/* The UIDNEXT the folder's uidlist holds now: messages from it on have
- * been seen by no session yet, so they are \Recent (RFC 3501 2.3.2).
- * 1 when there is no list: every message is new. */
-static uint32_t
-first_unseen_uid(const char *root, const char *path)
-{
-	char file[4200];
-	struct uidlist *ul;
-	const char *e;
-	uint32_t next;
-
-	if (snprintf(file, sizeof(file), "%s/dovecot-uidlist", path) >=
-	    (int)sizeof(file) || access(file, F_OK) < 0 || uidlist_open(path, root, &ul, NULL,
-						    &e) < 0)
-		return 1;
-	next = uidlist_next_uid(ul);
-	uidlist_free(&ul);
-	return next;
-}
-
 /* Counts into v[] (indexed like status_items). Returns 0, or -1 with
- * *err_r. Opens the folder read-only, so this session claims no \Recent;
- * but the open still gives UIDs to new mail (store/folder.c), after
- * which a SELECT no longer sees it as \Recent. */
+ * *err_r. Opens the folder read-only: the store counts as \Recent what
+ * no read-write session has seen yet (skua.recent), mail that APPEND or
+ * COPY put there included, and claims none of it, so the next SELECT
+ * sees the same messages as \Recent that RECENT counted (RFC 3501
+ * 6.3.10, 2.3.2). */
 static int
-status_values(const char *root, const char *path, unsigned mask,
+status_values(const char *root, const char *path,
 	      uint32_t v[N_STATUS_ITEMS], const char **err_r)
 {
-	uint32_t recent_from = mask & ST_RECENT ?
-			       first_unseen_uid(root, path) : UINT32_MAX;
 	const struct store_msg *m;
 	struct folder *f;
 	size_t n;
@@ -518,7 +505,7 @@ status_values(const char *root, const char *path, unsigned mask,
 	memset(v, 0, N_STATUS_ITEMS * sizeof(v[0]));
 	v[0] = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
-		v[1] += m[i].uid >= recent_from;
+		v[1] += m[i].recent != 0;
 		v[4] += !(m[i].flags & MF_SEEN);
 	}
 	v[2] = folder_uidnext(f);
@@ -530,7 +517,7 @@ status_values(const char *root, const char *path, unsigned mask,
 void
 cmd_status(struct session *s, const struct command *cmd)
 {
-	char dir[NAMES_DIR_MAX + 1], path[4200];
+	char dir[NAMES_DIR_MAX + 1], sel[NAMES_DIR_MAX + 1], path[4200];
 	const struct mailboxes *mb = mbs(s);
 	uint32_t v[N_STATUS_ITEMS];
 	struct mbox_err err;
@@ -555,7 +542,7 @@ cmd_status(struct session *s, const struct command *cmd)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s%s%s", mb->root, *dir ? "/" : "", dir);
-	if (status_values(mb->root, path, mask, v, &e) < 0) {
+	if (status_values(mb->root, path, v, &e) < 0) {
 		snprintf(err.text, sizeof(err.text), "%s", e);
 		err.code = MBOX_ERR_SERVER;
 		answer_err(s, cmd, name, &err);
@@ -572,5 +559,12 @@ cmd_status(struct session *s, const struct command *cmd)
 		first = 0;
 	}
 	stream_puts(s->stream, ")\r\n");
-	session_ok(s, cmd, "Status completed.");
+	/* RFC 3501 6.3.10: STATUS "SHOULD NOT be used on the currently
+	 * selected mailbox"; answered all the same, with RFC 5530's
+	 * CLIENTBUG as Dovecot does, so the client's author can learn. */
+	if (selected_dir(s, sel, sizeof(sel)) == 0 && strcmp(sel, dir) == 0)
+		session_ok(s, cmd, "[CLIENTBUG] Status on selected mailbox "
+			   "completed.");
+	else
+		session_ok(s, cmd, "Status completed.");
 }

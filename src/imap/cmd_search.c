@@ -14,10 +14,13 @@
 #include "imap/response.h"
 #include "imap/search.h"
 #include "imap/view.h"
+#include "mail/charset.h"
 #include "store/folder.h"
 
-/* RFC 3501 6.4.4: US-ASCII must be supported; UTF-8 is what every
- * client sends and what our matching works in. */
+/* RFC 3501 6.4.4: US-ASCII must be supported, others may be. UTF-8 is
+ * what every client sends and what our matching works in; any other
+ * charset iconv converts from is taken too, as Dovecot takes it (a
+ * client that sends ISO-8859-1 gets its matches, not BADCHARSET). */
 static int
 charset_ok(const struct arg *a)
 {
@@ -25,7 +28,20 @@ charset_ok(const struct arg *a)
 
 	if (a->type == ARG_LIST || strlen(cs) != a->len)
 		return 0;
-	return strcasecmp(cs, "US-ASCII") == 0 || strcasecmp(cs, "UTF-8") == 0;
+	return strcasecmp(cs, "US-ASCII") == 0 || strcasecmp(cs, "UTF-8") == 0
+	       || charset_known(cs);
+}
+
+/* The charset strings must be converted from, or NULL when they are
+ * UTF-8 already (US-ASCII is a subset). */
+static const char *
+charset_from(const struct arg *a)
+{
+	const char *cs = (const char *)a->data;
+
+	if (strcasecmp(cs, "US-ASCII") == 0 || strcasecmp(cs, "UTF-8") == 0)
+		return NULL;
+	return cs;
 }
 
 static int
@@ -76,6 +92,7 @@ cmd_search(struct session *s, const struct command *cmd)
 	size_t n = cmd->nargs;
 	struct search_key *k;
 	const char *err;
+	const char *charset = NULL;
 	uint32_t exists;
 
 	if (n >= 1 && is_atom(&args[0], "CHARSET")) {
@@ -90,10 +107,11 @@ cmd_search(struct session *s, const struct command *cmd)
 				    "(US-ASCII UTF-8)] Unknown charset");
 			return;
 		}
+		charset = charset_from(&args[1]);
 		args += 2;
 		n -= 2;
 	}
-	k = search_parse(args, n, s->sel.kw, s->arena, &err);
+	k = search_parse_charset(args, n, charset, s->sel.kw, s->arena, &err);
 	if (k == NULL) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP command "
 			    "%s: %s", cmd->name, err);

@@ -26,6 +26,7 @@
 #include "imap/flags.h"
 #include "imap/mailstore.h"
 #include "imap/response.h"
+#include "imap/seqset.h"
 #include "imap/view.h"
 #include "store/filename.h"
 #include "store/folder.h"
@@ -79,9 +80,14 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 			no_server(s, cmd, "select", name, merr.text);
 			return -1;
 		}
+		/* RFC 5530 3: a name that can never be valid is CANNOT,
+		 * as in Dovecot's "NO [CANNOT] Invalid mailbox name". */
 		resp_tagged(s->stream, cmd->tag, "NO", "%s%s",
 			    merr.code == MBOX_ERR_NONEXISTENT ?
-			    "[NONEXISTENT] " : "", merr.text);
+			    "[NONEXISTENT] " :
+			    merr.code == MBOX_ERR_NAME ||
+			    merr.code == MBOX_ERR_CANNOT ? "[CANNOT] " : "",
+			    merr.text);
 		return -1;
 	}
 	if (attrs & MBOX_NOSELECT) {
@@ -213,7 +219,8 @@ cmd_examine(struct session *s, const struct command *cmd)
 /* Removes every message whose file has \Deleted now. Returns 0, or -1
  * with *err_r after removing what it could. */
 static int
-expunge_deleted(struct session *s, const char **err_r)
+expunge_deleted(struct session *s, const struct seqset *uids,
+		const char **err_r)
 {
 	const struct store_msg *m;
 	size_t n;
@@ -228,6 +235,7 @@ expunge_deleted(struct session *s, const char **err_r)
 	m = folder_msgs(s->sel.folder, &n);
 	for (size_t i = 0; i < n; i++)
 		if ((m[i].flags & MF_DELETED) &&
+		    (uids == NULL || seqset_contains(uids, m[i].uid)) &&
 		    folder_expunge(s->sel.folder, m[i].uid, err_r) < 0)
 			r = -1;
 	return r;
@@ -242,7 +250,7 @@ cmd_close(struct session *s, const struct command *cmd)
 		return;
 	/* RFC 3501 6.4.2: no untagged EXPUNGE is sent, and the mailbox is
 	 * closed even when removing failed. */
-	if (expunge_deleted(s, &err) < 0)
+	if (expunge_deleted(s, NULL, &err) < 0)
 		log_error("close: user=%s mailbox=%s: %s", s->user.name,
 			  s->sel.name, err);
 	session_unselect(s);
@@ -262,11 +270,28 @@ cmd_check(struct session *s, const struct command *cmd)
 void
 cmd_expunge(struct session *s, const struct command *cmd)
 {
+	const struct seqset *only = NULL;
+	struct seqset uids;
 	const char *err = "";
 
-	if (command_has_args(s, cmd))
+	if (s->uid_command) {
+		/* UID EXPUNGE (RFC 4315 2.1): only the \Deleted messages
+		 * in the set, so that a client does not remove what another
+		 * client marked. */
+		if (cmd->nargs != 1 || cmd->args[0].type != ARG_ATOM ||
+		    seqset_parse((const char *)cmd->args[0].data, s->arena,
+				 &uids, &err) < 0) {
+			resp_tagged(s->stream, cmd->tag, "BAD", "Invalid "
+				    "uidset");
+			return;
+		}
+		seqset_resolve(&uids, view_uid(s->sel.view,
+					       view_exists(s->sel.view)));
+		only = &uids;
+	} else if (command_has_args(s, cmd)) {
 		return;
-	if (expunge_deleted(s, &err) < 0) {
+	}
+	if (expunge_deleted(s, only, &err) < 0) {
 		/* What was removed is still announced by the next sync. */
 		no_server(s, cmd, "expunge", s->sel.name, err);
 		return;

@@ -68,25 +68,31 @@ parse_item(const struct arg *a, struct store_req *req)
 	return *p == '\0' || req->silent ? 0 : -1;
 }
 
-/* The message's flags after the change. MF_PASSED ('P', which Dovecot
- * does not know and skua does not show) is kept: FLAGS replaces only
- * what the client can see. */
+/* The change as bits to take away and to add, applied by the store to
+ * the flags the file has when it is renamed (another session's change
+ * made since our last sync stays). MF_PASSED ('P', which Dovecot does
+ * not know and skua does not show) is kept: FLAGS replaces only what the
+ * client can see. */
 static void
-new_flags(const struct store_req *req, const struct store_msg *m,
-	  unsigned *flags_r, uint32_t *keywords_r)
+change_masks(const struct store_req *req, unsigned *add_r, unsigned *del_r,
+	     uint32_t *kw_add_r, uint32_t *kw_del_r)
 {
-	*flags_r = req->flags | (m->flags & MF_PASSED);
-	*keywords_r = req->keywords;
+	*add_r = *del_r = 0;
+	*kw_add_r = *kw_del_r = 0;
 	switch (req->op) {
 	case STORE_SET:
+		*add_r = req->flags;
+		*del_r = ~(unsigned)MF_PASSED;
+		*kw_add_r = req->keywords;
+		*kw_del_r = ~(uint32_t)0;
 		break;
 	case STORE_ADD:
-		*flags_r = m->flags | req->flags;
-		*keywords_r = m->keywords | req->keywords;
+		*add_r = req->flags;
+		*kw_add_r = req->keywords;
 		break;
 	case STORE_REMOVE:
-		*flags_r = m->flags & ~req->flags;
-		*keywords_r = m->keywords & ~req->keywords;
+		*del_r = req->flags;
+		*kw_del_r = req->keywords;
 		break;
 	}
 }
@@ -110,21 +116,22 @@ store_one(struct session *s, const struct store_req *req, uint32_t seq,
 {
 	uint32_t uid = view_uid(s->sel.view, seq);
 	const struct store_msg *m = folder_msg(s->sel.folder, uid);
-	uint32_t keywords;
-	unsigned flags;
+	uint32_t kw_add, kw_del;
+	unsigned add, del;
 	int r;
 
 	if (view_is_expunged(s->sel.view, seq))
 		return 1;
 	if (m == NULL)
 		return 0;
-	new_flags(req, m, &flags, &keywords);
-	r = folder_set_flags(s->sel.folder, uid, flags, keywords, err_r);
+	change_masks(req, &add, &del, &kw_add, &kw_del);
+	r = folder_change_flags(s->sel.folder, uid, add, del, kw_add, kw_del,
+				err_r);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (req->silent)
 		return 0;
-	/* folder_set_flags updated the entry in place. */
+	/* folder_change_flags updated the entry in place. */
 	answer_fetch(s, seq, folder_msg(s->sel.folder, uid));
 	view_flags_told(s->sel.view, uid);
 	return 0;

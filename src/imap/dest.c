@@ -36,7 +36,10 @@ lookup(struct session *s, const struct command *cmd, struct dest *d)
 		else
 			resp_tagged(s->stream, cmd->tag, "NO", "%s%s",
 				    merr.code == MBOX_ERR_NONEXISTENT ?
-				    "[TRYCREATE] " : "", merr.text);
+				    "[TRYCREATE] " :
+				    merr.code == MBOX_ERR_NAME ||
+				    merr.code == MBOX_ERR_CANNOT ?
+				    "[CANNOT] " : "", merr.text);
 		return -1;
 	}
 	/* A level that only holds children has no messages to add to:

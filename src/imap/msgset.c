@@ -4,24 +4,7 @@
 #include "imap/msgset.h"
 #include "imap/view.h"
 
-/* The first sequence number whose UID is at least uid (exists + 1 when
- * none): UIDs grow with sequence numbers. */
-static uint32_t
-seq_of_uid_at_least(const struct view *v, uint32_t uid)
-{
-	uint32_t lo = 1, hi = view_exists(v) + 1;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view_uid(v, mid) < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* A UID set into sequence numbers, range by range: O(ranges log n). */
+/* A UID set into sequence numbers, range by range: O(ranges). */
 static void
 uids_to_seqs(const struct view *v, struct seqset *set)
 {
@@ -34,9 +17,9 @@ uids_to_seqs(const struct view *v, struct seqset *set)
 	}
 	seqset_resolve(set, view_uid(v, exists));
 	for (size_t i = 0; i < set->n; i++) {
-		uint32_t lo = seq_of_uid_at_least(v, set->r[i].lo);
+		uint32_t lo = view_seq_at_least(v, set->r[i].lo);
 		uint32_t hi = set->r[i].hi == UINT32_MAX ? exists + 1 :
-			seq_of_uid_at_least(v, set->r[i].hi + 1);
+			view_seq_at_least(v, set->r[i].hi + 1);
 
 		if (lo < hi) {
 			set->r[k].lo = lo;

@@ -126,6 +126,7 @@ struct parser {
 	int need_sep;           /* an argument ended: SP, ")" or EOL next */
 	size_t brackets;        /* "[" open in the current atom */
 	int quote_raw;          /* a quoted string inside [...]: keep as is */
+	int lit_section;        /* the literal is a header name inside [...] */
 
 	uint64_t lit_size;
 	int lit_digits;
@@ -172,7 +173,7 @@ ctype_init(void)
 			if (strchr("%*\\+", c) == NULL)
 				f |= C_TAG;
 		}
-		if (c >= 0x20 && c != 0x7f && strchr("[]\"", c) == NULL)
+		if (c >= 0x20 && c != 0x7f && strchr("[]\"{", c) == NULL)
 			f |= C_SECTION;
 		if (c != 0 && strchr("\r\n\"\\", c) == NULL)
 			f |= C_QUOTED;
@@ -224,6 +225,7 @@ command_init(struct parser *p)
 	p->need_sep = 0;
 	p->line_len = 0;
 	p->lit_total = 0;
+	p->lit_section = 0;
 	p->cr = 0;
 	p->raw = NULL;
 	p->raw_len = 0;
@@ -468,6 +470,26 @@ literal_sink_open(struct parser *p)
 	return 1;
 }
 
+/* A literal inside BODY[HEADER.FIELDS (...)]: a header-fld-name is an
+ * astring (RFC 3501 9), so it may come as a literal. It is read into
+ * memory and becomes a quoted string of the section's text (section
+ * literal_done), which must still fit in the line. */
+static void
+section_literal_open(struct parser *p)
+{
+	if (p->lit_plus && !p->cur.literal_plus && !p->cur.literal_minus) {
+		literal_refuse(p, "Non-synchronizing literals not allowed");
+		return;
+	}
+	if (p->lit_size > p->cur.max_line ||
+	    p->line_len + 2 * p->lit_size + 2 > p->cur.max_line) {
+		literal_refuse(p, "Line too long");
+		return;
+	}
+	p->lit_data = arena_alloc(p->arena, (size_t)p->lit_size + 1);
+	literal_start(p);
+}
+
 /* The header "{n}" or "{n+}" and its CRLF are in: offer it to the sink,
  * else accept it into memory or refuse it. */
 static void
@@ -476,6 +498,10 @@ literal_open(struct parser *p)
 	uint64_t limit = p->cur.max_literal;
 	struct arg *a;
 
+	if (p->lit_section) {
+		section_literal_open(p);
+		return;
+	}
 	if (p->lit_plus) {
 		if (!p->cur.literal_plus && !p->cur.literal_minus) {
 			literal_refuse(p, "Non-synchronizing literals not "
@@ -507,9 +533,41 @@ literal_open(struct parser *p)
 	literal_start(p);
 }
 
+/* The literal of a header name is in: it joins the section's text as a
+ * quoted string, which the section's own parser reads like any other. */
+static void
+section_literal_done(struct parser *p)
+{
+	size_t len = (size_t)p->lit_size;
+
+	p->lit_section = 0;
+	p->state = ST_SECTION;
+	tok_append(p, (const unsigned char *)"\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p->lit_data[i];
+
+		if (c == '\0' || c == '\r' || c == '\n') {
+			fail(p, "Invalid characters in header field name");
+			return;
+		}
+		if (c == '"' || c == '\\') {
+			tok_append(p, (const unsigned char *)"\\", 1);
+			p->line_len++;
+		}
+		tok_append(p, &c, 1);
+		p->line_len++;
+	}
+	tok_append(p, (const unsigned char *)"\"", 1);
+	p->line_len += 2;
+}
+
 static void
 literal_done(struct parser *p)
 {
+	if (p->lit_section) {
+		section_literal_done(p);
+		return;
+	}
 	if (p->lit_data != NULL)
 		p->lit_data[p->lit_got] = '\0';
 	arg_ended(p);
@@ -690,8 +748,8 @@ st_atom(struct parser *p, const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* Inside BODY[...]: spaces, parentheses and quoted strings are part of the
- * atom (RFC 3501 section 6.4.5, header-list). */
+/* Inside BODY[...]: spaces, parentheses, quoted strings and literals are
+ * part of the atom (RFC 3501 section 6.4.5, header-list). */
 static size_t
 st_section(struct parser *p, const unsigned char *s, size_t n)
 {
@@ -713,6 +771,10 @@ st_section(struct parser *p, const unsigned char *s, size_t n)
 		p->quote_raw = 1;
 		p->state = ST_QUOTED;
 		break;
+	case '{':
+		p->lit_section = 1;
+		literal_begin(p, 0);
+		return 1;
 	case '\n':
 		fail_eol(p, "Missing ']'");
 		return 1;

@@ -1,17 +1,28 @@
 /* src/imap/response.c — response lines and string encoding. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imap/response.h"
+#include "util/xalloc.h"
 
 static void
 resp_vline(struct stream *out, const char *prefix, const char *status,
 	   const char *fmt, va_list ap)
 {
-	char text[1024];
+	char small[1024], *text = small;
+	va_list again;
+	int n;
 
-	vsnprintf(text, sizeof(text), fmt, ap);
+	/* Most lines fit on the stack; COPYUID's sets may not. */
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small)) {
+		text = xmalloc((size_t)n + 1);
+		vsnprintf(text, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
 	/* A response is one line: nothing a caller formats may break it. */
 	for (char *p = text; *p; p++)
 		if (*p == '\r' || *p == '\n')
@@ -24,6 +35,8 @@ resp_vline(struct stream *out, const char *prefix, const char *status,
 	}
 	stream_puts(out, text);
 	stream_puts(out, "\r\n");
+	if (text != small)
+		free(text);
 }
 
 void

@@ -10,8 +10,9 @@
  * could not decide, and a file is only mapped, never read whole: a
  * header key touches the pages of the header and nothing else.
  *
- * Strings. Keys are UTF-8 (CHARSET US-ASCII and UTF-8 are all we take;
- * the caller refuses others with BADCHARSET). Header values are
+ * Strings. Keys are converted to UTF-8 from the CHARSET the client
+ * named (any that iconv knows, as Dovecot takes; the caller refuses
+ * others with BADCHARSET), then folded. Header values are
  * unfolded and their encoded-words decoded (RFC 2047); body parts are
  * decoded from their transfer encoding and converted from their charset
  * to UTF-8. Both sides are case-folded with charset_fold and compared as
@@ -107,6 +108,7 @@ struct search_key {
 
 struct sparse {
 	const struct keywords *kw;
+	const char *charset;            /* of the strings; NULL: UTF-8 */
 	struct arena *a;
 	size_t keys;
 	const char *err;
@@ -207,10 +209,21 @@ next_string(struct sparse *p, const struct arg *args, size_t n, size_t *i,
 static int
 parse_text(struct sparse *p, const struct arg *a, struct search_text *t)
 {
-	struct buf b;
+	struct buf b, u;
+	int r;
 
 	buf_init(&b, SEARCH_TEXT_MAX);
-	if (charset_fold(a->data, a->len, &b) < 0) {
+	if (p->charset == NULL) {
+		r = charset_fold(a->data, a->len, &b);
+	} else {
+		buf_init(&u, SEARCH_TEXT_MAX);
+		r = charset_to_utf8(p->charset, a->data, a->len, &u);
+		if (r == 0)
+			r = charset_fold((const unsigned char *)buf_str(&u),
+					 u.len, &b);
+		buf_free(&u);
+	}
+	if (r < 0) {
 		buf_free(&b);
 		p->err = "Search string too long";
 		return -1;
@@ -544,7 +557,15 @@ struct search_key *
 search_parse(const struct arg *args, size_t n, const struct keywords *kw,
 	     struct arena *a, const char **err_r)
 {
-	struct sparse p = { .kw = kw, .a = a };
+	return search_parse_charset(args, n, NULL, kw, a, err_r);
+}
+
+struct search_key *
+search_parse_charset(const struct arg *args, size_t n, const char *charset,
+		     const struct keywords *kw, struct arena *a,
+		     const char **err_r)
+{
+	struct sparse p = { .kw = kw, .charset = charset, .a = a };
 	struct search_key *k;
 
 	if (n == 0) {

@@ -18,7 +18,7 @@ parse_number(const char *p, uint32_t *n_r)
 		return NULL;
 	while (*p >= '0' && *p <= '9') {
 		n = n * 10 + (uint64_t)(*p++ - '0');
-		if (n >= SEQ_STAR)
+		if (n > UINT32_MAX)
 			return NULL;
 	}
 	*n_r = (uint32_t)n;

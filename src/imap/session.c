@@ -8,9 +8,11 @@
  *
  * Output is flushed before every wait, never in the middle of a command's
  * response, so a pipelining client gets its answers in few packets. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,9 @@
 
 #include "imap/capability.h"
 #include "imap/command.h"
+#include "imap/flagnews.h"
 #include "imap/mailstore.h"
+#include "imap/rawlog.h"
 #include "imap/response.h"
 #include "imap/session.h"
 #include "imap/view.h"
@@ -29,6 +33,7 @@
 #include "store/keywords.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/proctitle.h"
 
 /* Limits before login are tiny: everything a client may say then is a
  * user name, a password or an ID, and the process is still root. */
@@ -84,6 +89,44 @@ resolve_maildir(const char *setting, const char *home)
 	if (path == NULL)
 		fatal("out of memory");
 	return path;
+}
+
+static void update_title(struct session *s, const char *activity);
+
+/* Describes the connection's security for the login line: "yes
+ * cipher=TLSv1.3/TLS_AES_256_GCM_SHA384" or "no cipher=none". */
+static void
+describe_tls(struct session *s, char *out, size_t size)
+{
+	const char *sec = stream_security(s->stream);
+	char word[160], escaped[3 * sizeof(word)];
+
+	if (sec == NULL) {
+		snprintf(out, size, "no cipher=none");
+		return;
+	}
+	snprintf(word, sizeof(word), "%s", sec);
+	for (char *p = word; *p; p++)
+		if (*p == ' ')
+			*p = '/';
+	snprintf(out, size, "yes cipher=%s",
+		 log_word(word, escaped, sizeof(escaped)));
+}
+
+void
+session_login_done(struct session *s, const char *tag, const char *mech)
+{
+	char user[LOG_WORD_MAX], tls[600];
+
+	describe_tls(s, tls, sizeof(tls));
+	log_info("login: user=%s rip=%s lip=%s mech=%s tls=%s",
+		 log_word(s->user.name, user, sizeof(user)), s->peer_ip,
+		 s->local_ip, mech, tls);
+	s->rawlog = rawlog_start(s->config, &s->user, s->peer_ip, s->stream);
+	if (tag != NULL)
+		rawlog_note(s->rawlog, "%s logged in with %s; credentials "
+			    "not recorded", tag, mech);
+	update_title(s, NULL);
 }
 
 void
@@ -241,6 +284,8 @@ fill_input(struct session *s)
 
 	if (stream_flush(s->stream) < 0) {
 		s->closing = 1;
+		if (s->end_reason == NULL)
+			s->end_reason = "error";
 		return -1;
 	}
 	n = stream_read(s->stream, s->in, sizeof(s->in), read_timeout(s));
@@ -250,6 +295,9 @@ fill_input(struct session *s)
 		return 0;
 	}
 	s->closing = 1;
+	if (s->end_reason == NULL)
+		s->end_reason = n == STREAM_TIMEOUT ? "timeout" :
+				n == STREAM_EOF ? "eof" : "error";
 	if (n == STREAM_TIMEOUT) {
 		if (s->state == ST_NOT_AUTH) {
 			resp_untagged(s->stream, "BYE Login timed out");
@@ -322,17 +370,92 @@ admissible(struct session *s, const struct command *cmd)
 	return def;
 }
 
+/* Counts cmd for the logout line; a UID form counts as its command. */
+static void
+count_command(struct session *s, const struct command *cmd)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} counted[] = {
+#define COUNTED(name, field) \
+	{ name, offsetof(struct session, counts.field) }
+		COUNTED("SELECT", select), COUNTED("EXAMINE", select),
+		COUNTED("FETCH", fetch), COUNTED("STORE", store),
+		COUNTED("SEARCH", search), COUNTED("APPEND", append),
+		COUNTED("COPY", copy), COUNTED("MOVE", move),
+		COUNTED("EXPUNGE", expunge),
+#undef COUNTED
+	};
+	const char *name = cmd->name;
+	char sub[16];
+
+	if (strcmp(name, "UID") == 0 && cmd->nargs > 0 &&
+	    cmd->args[0].type == ARG_ATOM && cmd->args[0].len < sizeof(sub)) {
+		size_t i;
+
+		for (i = 0; i < cmd->args[0].len; i++)
+			sub[i] = (char)toupper(cmd->args[0].data[i]);
+		sub[i] = '\0';
+		name = sub;
+	}
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (strcmp(counted[i].name, name) == 0)
+			(*(unsigned long *)((char *)s + counted[i].offset))++;
+}
+
+/* Shows the state in the process title (util/proctitle.h); activity,
+ * when not NULL, is a long wait such as IDLE. Writes only on change. */
+static void
+update_title(struct session *s, const char *activity)
+{
+	static char shown[512];
+	char title[512];
+	const char *rip = strcmp(s->peer_ip, "unknown") == 0 ? "" :
+			  s->peer_ip;
+
+	if (!s->config->proctitle)
+		return;
+	if (s->state == ST_NOT_AUTH)
+		snprintf(title, sizeof(title), "[%s not authenticated]",
+			 s->peer_ip);
+	else
+		snprintf(title, sizeof(title), "%s%s%s %s%s%s", s->user.name,
+			 rip[0] ? " " : "", rip,
+			 activity ? activity :
+			 s->state == ST_SELECTED ? "SELECTED" : "AUTHENTICATED",
+			 s->state == ST_SELECTED && s->sel.name ? " " : "",
+			 s->state == ST_SELECTED && s->sel.name ?
+			 s->sel.name : "");
+	if (strcmp(title, shown) == 0)
+		return;
+	memcpy(shown, title, sizeof(shown));
+	proctitle_set("%s", title);
+}
+
 static void
 dispatch(struct session *s, const struct command *cmd)
 {
 	const struct command_def *def;
+	int was_authed = s->state != ST_NOT_AUTH;
 
 	s->commands++;
 	if ((def = admissible(s, cmd)) == NULL)
 		return;
 	s->bad_in_row = 0;
 	s->cmd_flags = def->flags;
+	count_command(s, cmd);
+	if (def->fn == cmd_idle)
+		update_title(s, "IDLE");
 	def->fn(s, cmd);
+	if (def->fn == cmd_logout && s->closing && s->end_reason == NULL)
+		s->end_reason = "logout";
+	/* Commands pipelined behind the login were read before the trace
+	 * began; they belong to it. */
+	if (!was_authed && s->rawlog != NULL)
+		rawlog_record(s->rawlog, 0, s->in + s->in_pos,
+			      s->in_len - s->in_pos);
+	update_title(s, NULL);
 }
 
 void
@@ -347,33 +470,53 @@ session_unselect(struct session *s)
 		s->state = ST_AUTH;
 }
 
+int
+session_announce(struct session *s, int allow_expunge, int uid_fetch)
+{
+	const char *err = NULL;
+	int kw_before, r;
+
+	if (s->state != ST_SELECTED || s->sel.view == NULL)
+		return 0;
+	kw_before = flagnews_count(s);
+	r = view_sync(s->sel.view, &err);
+	if (r == FOLDER_RESET) {
+		/* RFC 3501 2.3.1.1: UIDVALIDITY changed under a selected
+		 * mailbox; the UIDs the client holds are void. */
+		resp_untagged(s->stream, "BYE [UIDVALIDITY] %s", err);
+		s->closing = 1;
+		return -1;
+	}
+	if (r < 0)
+		log_error("sync: user=%s mailbox=%s: %s", s->user.name,
+			  s->sel.name, err);
+	/* A keyword another session made comes before the FETCH that
+	 * shows it (imap/flagnews.h). */
+	flagnews_announce(s, kw_before, 1);
+	view_announce(s->sel.view, s->stream, allow_expunge, uid_fetch);
+	return 0;
+}
+
 void
 session_ok(struct session *s, const struct command *cmd, const char *fmt,
 	   ...)
 {
-	char text[1024];
-	const char *err = NULL;
+	char *text;
 	va_list ap;
-	int r;
+	int n;
 
-	if (s->state == ST_SELECTED && s->sel.view != NULL) {
-		r = view_sync(s->sel.view, &err);
-		if (r == FOLDER_RESET) {
-			/* RFC 3501 2.3.1.1: UIDVALIDITY changed under a
-			 * selected mailbox; the session cannot go on. */
-			resp_untagged(s->stream, "BYE [UIDVALIDITY] %s", err);
-			s->closing = 1;
-			return;
-		}
-		if (r < 0)
-			log_error("sync: user=%s mailbox=%s: %s", s->user.name,
-				  s->sel.name, err);
-		view_announce(s->sel.view, s->stream,
-			      !(s->cmd_flags & CMD_NO_EXPUNGE),
-			      s->uid_command);
-	}
+	if (session_announce(s, !(s->cmd_flags & CMD_NO_EXPUNGE),
+			     s->uid_command) < 0)
+		return;
+	/* In the arena, whatever its length: COPYUID's sets can be long. */
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	text = arena_alloc(s->arena, n > 0 ? (size_t)n + 1 : 1);
+	text[0] = '\0';
+	va_start(ap, fmt);
+	if (n > 0)
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	resp_tagged(s->stream, cmd->tag, "OK", "%s", text);
 }
@@ -453,6 +596,37 @@ classify_peer(struct session *s, const struct sockaddr *peer)
 }
 
 static void
+classify_local(struct session *s, const struct sockaddr *local)
+{
+	if (local == NULL)
+		snprintf(s->local_ip, sizeof(s->local_ip), "unknown");
+	else if (local->sa_family == AF_UNIX)
+		snprintf(s->local_ip, sizeof(s->local_ip), "local");
+	else
+		addr_ntop(local, s->local_ip, sizeof(s->local_ip));
+}
+
+/* The logout line: what the session did, for accounting (imapd(8),
+ * LOGGING, defines the fields). */
+static void
+log_logout(struct session *s)
+{
+	char user[LOG_WORD_MAX];
+	long long ms = clock_ms() - s->started;
+
+	log_info("logout: user=%s rip=%s in=%llu out=%llu cmds=%lu "
+		 "select=%lu fetch=%lu store=%lu search=%lu append=%lu "
+		 "copy=%lu move=%lu expunge=%lu reason=%s session=%lld.%03lld",
+		 log_word(s->user.name, user, sizeof(user)), s->peer_ip,
+		 (unsigned long long)s->stream->bytes_in,
+		 (unsigned long long)s->stream->bytes_out, s->commands,
+		 s->counts.select, s->counts.fetch, s->counts.store,
+		 s->counts.search, s->counts.append, s->counts.copy,
+		 s->counts.move, s->counts.expunge,
+		 s->end_reason ? s->end_reason : "bye", ms / 1000, ms % 1000);
+}
+
+static void
 greet(struct session *s, const struct auth_user *preauth)
 {
 	if (preauth != NULL) {
@@ -485,18 +659,21 @@ session_run(const struct session_params *p)
 	sink.ctx = s;
 	parser_set_sink(s->parser, &sink);
 	s->login_deadline = clock_ms() + s->config->login_timeout * 1000;
+	s->started = clock_ms();
 	classify_peer(s, p->peer);
-	if (p->preauth != NULL)
+	classify_local(s, p->local);
+	update_title(s, NULL);
+	if (p->preauth != NULL) {
 		session_logged_in(s, p->preauth);
+		session_login_done(s, NULL, "PREAUTH");
+	}
 
 	greet(s, p->preauth);
 	serve(s);
 
 	if (s->state != ST_NOT_AUTH)
-		log_info("logout: user=%s rip=%s in=%llu out=%llu commands=%lu",
-			 s->user.name, s->peer_ip,
-			 (unsigned long long)s->stream->bytes_in,
-			 (unsigned long long)s->stream->bytes_out, s->commands);
+		log_logout(s);
+	rawlog_free(&s->rawlog);
 	session_unselect(s);
 	literal_close(s);
 	stream_free(&s->stream);

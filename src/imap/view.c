@@ -1,68 +1,80 @@
 /* src/imap/view.c — sequence numbers, and the news the client is owed.
  *
- * uids[] holds, in sequence order, every UID the client knows, including
- * those expunged but not yet announced; gone[] marks the latter. A sync
+ * The map holds, in sequence order, every UID the client knows, including
+ * those expunged but not yet announced; state[] marks the latter, and
+ * the messages whose new flags the client is owed. A sync
  * merges the folder's report: expunged UIDs are marked (their numbers
  * stay until EXPUNGE may be sent), new UIDs are appended (the client
- * hears EXISTS), changed flags are queued for FETCH (FLAGS).
+ * hears EXISTS), changed flags are marked for FETCH (FLAGS), sent in
+ * sequence order.
  *
  * When EXPUNGE may be sent, the marked entries go out highest sequence
  * number first (each EXPUNGE renumbers the ones above it: RFC 3501
- * 7.4.1), and the array is compacted once. */
+ * 7.4.1), and the map is compacted once. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "imap/flags.h"
+#include "imap/uidmap.h"
 #include "imap/view.h"
 #include "util/log.h"
+#include "util/xalloc.h"
+
+/* state[] bits, one byte a message beside the map's UIDs. */
+#define GONE      1     /* expunged, EXPUNGE not sent yet */
+#define FLAGS_DUE 2     /* flags changed by another, FETCH not sent yet */
 
 struct view {
 	struct folder *f;
 	struct keywords *kw;
-	uint32_t *uids;
-	unsigned char *gone;
-	size_t n, cap;
+	struct uidmap map;
+	unsigned char *state;
+	size_t state_cap;
 	size_t ngone;
+	size_t nflags_due;
 	uint32_t told_exists;   /* EXISTS as last sent */
 	uint32_t told_recent;
-	uint32_t *flagged;      /* UIDs whose new flags are owed */
-	size_t nflagged, flagged_cap;
 };
 
 static void
-reserve(struct view *v, size_t n)
+state_reserve(struct view *v, size_t n)
 {
-	if (n <= v->cap)
+	uidmap_reserve(&v->map, n);
+	if (n <= v->state_cap)
 		return;
-	size_t cap = v->cap ? v->cap : 64;
-	while (cap < n)
-		cap *= 2;
-	v->uids = realloc(v->uids, cap * sizeof(*v->uids));
-	v->gone = realloc(v->gone, cap);
-	if (v->uids == NULL || v->gone == NULL)
-		fatal("out of memory");
-	v->cap = cap;
+	v->state_cap = v->map.cap;
+	v->state = xrealloc(v->state, v->state_cap);
+}
+
+static void
+append(struct view *v, uint32_t uid)
+{
+	size_t i = v->map.n;
+
+	state_reserve(v, i + 1);
+	if (uidmap_append(&v->map, uid) == 0)
+		v->state[i] = 0;
+	else
+		log_error("view: UID %u reported after UID %u; the client "
+			  "will not see it until it selects again", uid,
+			  uidmap_uid(&v->map, (uint32_t)i));
 }
 
 struct view *
 view_new(struct folder *f, struct keywords *kw)
 {
-	struct view *v = calloc(1, sizeof(*v));
+	struct view *v = xcalloc(1, sizeof(*v));
 	const struct store_msg *m;
 	size_t n;
 
-	if (v == NULL)
-		fatal("out of memory");
 	v->f = f;
 	v->kw = kw;
+	uidmap_init(&v->map);
 	m = folder_msgs(f, &n);
-	reserve(v, n);
-	for (size_t i = 0; i < n; i++) {
-		v->uids[i] = m[i].uid;
-		v->gone[i] = 0;
-	}
-	v->n = n;
-	v->told_exists = (uint32_t)n;
+	state_reserve(v, n);
+	for (size_t i = 0; i < n; i++)
+		append(v, m[i].uid);
+	uidmap_reindex(&v->map);
+	v->told_exists = (uint32_t)v->map.n;
 	v->told_recent = view_recent(v);
 	return v;
 }
@@ -74,9 +86,8 @@ view_free(struct view **vp)
 
 	if (v == NULL)
 		return;
-	free(v->uids);
-	free(v->gone);
-	free(v->flagged);
+	uidmap_free(&v->map);
+	free(v->state);
 	free(v);
 	*vp = NULL;
 }
@@ -84,7 +95,7 @@ view_free(struct view **vp)
 uint32_t
 view_exists(const struct view *v)
 {
-	return (uint32_t)v->n;
+	return (uint32_t)v->map.n;
 }
 
 uint32_t
@@ -103,46 +114,42 @@ view_recent(const struct view *v)
 uint32_t
 view_uid(const struct view *v, uint32_t seq)
 {
-	return seq >= 1 && seq <= v->n ? v->uids[seq - 1] : 0;
+	return uidmap_uid(&v->map, seq);
 }
 
 uint32_t
 view_seq(const struct view *v, uint32_t uid)
 {
-	size_t lo = 0, hi = v->n;
+	return uidmap_seq(&v->map, uid);
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v->uids[mid] == uid)
-			return (uint32_t)mid + 1;
-		if (v->uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+uint32_t
+view_seq_at_least(const struct view *v, uint32_t uid)
+{
+	return uidmap_seq_at_least(&v->map, uid);
 }
 
 int
 view_is_expunged(const struct view *v, uint32_t seq)
 {
-	return seq >= 1 && seq <= v->n && v->gone[seq - 1];
+	return seq >= 1 && seq <= v->map.n && (v->state[seq - 1] & GONE);
+}
+
+size_t
+view_bytes(const struct view *v)
+{
+	return sizeof(*v) + uidmap_bytes(&v->map) + v->state_cap;
 }
 
 static void
 owe_flags(struct view *v, uint32_t uid)
 {
-	for (size_t i = 0; i < v->nflagged; i++)
-		if (v->flagged[i] == uid)
-			return;
-	if (v->nflagged == v->flagged_cap) {
-		v->flagged_cap = v->flagged_cap ? v->flagged_cap * 2 : 16;
-		v->flagged = realloc(v->flagged,
-				     v->flagged_cap * sizeof(*v->flagged));
-		if (v->flagged == NULL)
-			fatal("out of memory");
+	uint32_t seq = view_seq(v, uid);
+
+	if (seq != 0 && !(v->state[seq - 1] & FLAGS_DUE)) {
+		v->state[seq - 1] |= FLAGS_DUE;
+		v->nflags_due++;
 	}
-	v->flagged[v->nflagged++] = uid;
 }
 
 int
@@ -155,20 +162,18 @@ view_sync(struct view *v, const char **err_r)
 		return r;
 	for (size_t i = 0; i < ch.nexpunged; i++) {
 		uint32_t seq = view_seq(v, ch.expunged[i]);
-		if (seq != 0 && !v->gone[seq - 1]) {
-			v->gone[seq - 1] = 1;
+		if (seq != 0 && !(v->state[seq - 1] & GONE)) {
+			v->state[seq - 1] |= GONE;
 			v->ngone++;
 		}
 	}
-	/* New UIDs are above every known one: appending keeps the order. */
-	reserve(v, v->n + ch.nadded);
-	for (size_t i = 0; i < ch.nadded; i++) {
-		if (v->n > 0 && ch.added[i] <= v->uids[v->n - 1])
-			continue;
-		v->uids[v->n] = ch.added[i];
-		v->gone[v->n] = 0;
-		v->n++;
-	}
+	/* New UIDs are above every known one: appending keeps the order
+	 * (uidmap refuses anything else). */
+	state_reserve(v, v->map.n + ch.nadded);
+	for (size_t i = 0; i < ch.nadded; i++)
+		append(v, ch.added[i]);
+	if (ch.nadded > 0)
+		uidmap_reindex(&v->map);
 	for (size_t i = 0; i < ch.nflagged; i++)
 		owe_flags(v, ch.flagged[i]);
 	return 0;
@@ -177,31 +182,58 @@ view_sync(struct view *v, const char **err_r)
 void
 view_flags_told(struct view *v, uint32_t uid)
 {
-	for (size_t i = 0; i < v->nflagged; i++)
-		if (v->flagged[i] == uid) {
-			v->flagged[i] = v->flagged[--v->nflagged];
-			return;
-		}
+	uint32_t seq = view_seq(v, uid);
+
+	if (seq != 0 && (v->state[seq - 1] & FLAGS_DUE)) {
+		v->state[seq - 1] &= ~FLAGS_DUE;
+		v->nflags_due--;
+	}
 }
 
+/* Messages the client was never told of (beyond told_exists) leave
+ * without a word; the others one EXPUNGE each, and the count the client
+ * keeps goes down by one each time (RFC 3501 7.4.1). */
 static void
 announce_expunges(struct view *v, struct stream *out)
 {
-	size_t k = 0;
+	size_t k = 0, n = v->map.n;
 
-	for (size_t i = v->n; i-- > 0;)
-		if (v->gone[i])
+	for (size_t i = n; i-- > 0;)
+		if ((v->state[i] & GONE) && i < v->told_exists) {
 			stream_printf(out, "* %zu EXPUNGE\r\n", i + 1);
-	for (size_t i = 0; i < v->n; i++)
-		if (!v->gone[i]) {
-			v->uids[k] = v->uids[i];
-			v->gone[k++] = 0;
+			v->told_exists--;
 		}
-	v->n = k;
+	uidmap_compact(&v->map, v->state, GONE);
+	uidmap_reindex(&v->map);
+	for (size_t i = 0; i < n; i++)
+		if (!(v->state[i] & GONE))
+			v->state[k++] = v->state[i];
+		else if (v->state[i] & FLAGS_DUE)
+			v->nflags_due--;
 	v->ngone = 0;
-	/* EXPUNGE lowers the count the client keeps by itself. */
-	v->told_exists = (uint32_t)k < v->told_exists ? (uint32_t)k :
-			 v->told_exists;
+}
+
+static void
+announce_flags(struct view *v, struct stream *out, int uid_fetch)
+{
+	for (size_t i = 0; i < v->map.n && v->nflags_due > 0; i++) {
+		const struct store_msg *m;
+
+		if (!(v->state[i] & FLAGS_DUE))
+			continue;
+		v->state[i] &= ~FLAGS_DUE;
+		v->nflags_due--;
+		m = folder_msg(v->f, v->map.uids[i]);
+		/* An expunged message's flags are news no longer. */
+		if (m == NULL || (v->state[i] & GONE))
+			continue;
+		stream_printf(out, "* %zu FETCH (", i + 1);
+		if (uid_fetch)
+			stream_printf(out, "UID %u ", m->uid);
+		stream_puts(out, "FLAGS ");
+		flags_write(out, m->flags, m->keywords, m->recent, v->kw);
+		stream_puts(out, ")\r\n");
+	}
 }
 
 void
@@ -212,25 +244,13 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 
 	if (allow_expunge && v->ngone > 0)
 		announce_expunges(v, out);
-	if (v->n != v->told_exists) {
-		stream_printf(out, "* %zu EXISTS\r\n", v->n);
-		v->told_exists = (uint32_t)v->n;
+	if (v->map.n != v->told_exists) {
+		stream_printf(out, "* %zu EXISTS\r\n", v->map.n);
+		v->told_exists = (uint32_t)v->map.n;
 		recent = view_recent(v);
 		stream_printf(out, "* %u RECENT\r\n", recent);
 		v->told_recent = recent;
 	}
-	for (size_t i = 0; i < v->nflagged; i++) {
-		const struct store_msg *m = folder_msg(v->f, v->flagged[i]);
-		uint32_t seq = view_seq(v, v->flagged[i]);
-
-		if (m == NULL || seq == 0 || v->gone[seq - 1])
-			continue;
-		stream_printf(out, "* %u FETCH (", seq);
-		if (uid_fetch)
-			stream_printf(out, "UID %u ", m->uid);
-		stream_puts(out, "FLAGS ");
-		flags_write(out, m->flags, m->keywords, m->recent, v->kw);
-		stream_puts(out, ")\r\n");
-	}
-	v->nflagged = 0;
+	if (v->nflags_due > 0)
+		announce_flags(v, out, uid_fetch);
 }

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "net/deflate.h"
 #include "net/fdstream.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -300,6 +301,7 @@ static const struct stream_ops fd_ops = {
 	.security = fd_security,
 	.destroy = fd_destroy,
 	.wait = fd_wait,
+	.start_deflate = deflate_stream_start,
 };
 
 static const struct stream_ops fd_ops_plain = {
@@ -309,6 +311,7 @@ static const struct stream_ops fd_ops_plain = {
 	.security = fd_security,
 	.destroy = fd_destroy,
 	.wait = fd_wait,
+	.start_deflate = deflate_stream_start,
 };
 
 static void

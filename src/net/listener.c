@@ -4,7 +4,36 @@
  * ppoll(), where their handlers only set flags. So a signal can never
  * interrupt the bookkeeping of the child table, and it never gets lost
  * between a check of the flags and the wait (the classic race that
- * pselect/ppoll exist to close). */
+ * pselect/ppoll exist to close).
+ *
+ * PROXY protocol listeners. A load balancer in front of skua connects
+ * from its own address and says who the client is in a header at the
+ * start of the connection (net/proxy.h). Where that header is read
+ * decides how the per-address limit can work, because the limit is only
+ * meaningful for the client's address: counted at the proxy's address,
+ * max_connections_per_ip would lock every client out as soon as the
+ * proxy holds 50 connections, and leaving proxied connections out of the
+ * count would let one client take every slot.
+ *
+ * So the listener itself reads the header, before it forks, and then
+ * applies exactly the limits a direct connection gets, to the reported
+ * address, with the same table of children. It reads without ever
+ * blocking the accept loop: a connection from a trusted proxy waits in a
+ * table of pending connections, polled together with the listening
+ * sockets, until its header is complete (then it is admitted or refused
+ * like any other), bad (closed, with one log line), or late (closed
+ * after PROXY_HEADER_TIMEOUT_MS). Pending connections count towards
+ * max_connections, so they cannot pile up unbounded, and only peers in
+ * proxy_trusted ever get that far; anyone else is refused at accept,
+ * before a byte is read. The alternatives were worse: a blocking read in
+ * the listener lets one stalled proxy stop all accepts; reading in the
+ * child and reporting the address back needs a channel per child and
+ * makes the parent wait for its children; a count shared through memory
+ * with the children is a second source of truth next to the child table.
+ * The price is that the root listener parses the header, which is why
+ * net/proxy.c bounds every length and takes no byte beyond the header,
+ * and is tested at every truncation. A LOCAL header (a health check)
+ * keeps the proxy's address and counts there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,15 +44,27 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/listener.h"
+#include "net/proxy.h"
 #include "util/addr.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct child {
 	pid_t pid;
 	struct sockaddr_storage peer;
+};
+
+/* A connection on a proxy listener whose header is still on its way. */
+struct pending {
+	struct connection c;            /* c.peer is the proxy, so far */
+	const struct listen_socket *ls;
+	long long deadline;             /* clock_ms() */
+	unsigned char *buf;             /* PROXY_HEADER_MAX bytes */
+	size_t have;
 };
 
 struct listener {
@@ -34,6 +75,11 @@ struct listener {
 	size_t cap;
 	long max_total;
 	long max_per_ip;
+	struct pending *pending;
+	size_t npending;
+	size_t pending_cap;
+	struct pollfd *pfd;             /* LISTENER_MAX + pending_cap */
+	char *proxy_trusted;
 };
 
 static volatile sig_atomic_t got_chld, got_hup, got_term;
@@ -58,11 +104,15 @@ listener_new(void)
 		fatal("out of memory");
 	l->max_total = 1000;
 	l->max_per_ip = 50;
+	l->proxy_trusted = strdup("");
+	l->pfd = calloc(LISTENER_MAX, sizeof(*l->pfd));
+	if (l->proxy_trusted == NULL || l->pfd == NULL)
+		fatal("out of memory");
 	return l;
 }
 
 static int
-bind_one(struct listener *l, const char *spec, int tls, char *err,
+bind_one(struct listener *l, const char *spec, int tls, int proxy, char *err,
 	 size_t err_size)
 {
 	struct sockaddr_storage ss;
@@ -99,12 +149,13 @@ bind_one(struct listener *l, const char *spec, int tls, char *err,
 	struct listen_socket *s = &l->socks[l->nsocks++];
 	s->fd = fd;
 	s->tls = tls;
+	s->proxy = proxy;
 	addr_ntop_port((struct sockaddr *)&ss, s->name, sizeof(s->name));
 	return 0;
 }
 
 static int
-bind_list(struct listener *l, const char *list, int tls, char *err,
+bind_list(struct listener *l, const char *list, int tls, int proxy, char *err,
 	  size_t err_size)
 {
 	char spec[128];
@@ -124,7 +175,7 @@ bind_list(struct listener *l, const char *list, int tls, char *err,
 		}
 		memcpy(spec, p, n);
 		spec[n] = '\0';
-		if (bind_one(l, spec, tls, err, err_size) < 0)
+		if (bind_one(l, spec, tls, proxy, err, err_size) < 0)
 			return -1;
 		p = end;
 	}
@@ -135,13 +186,68 @@ int
 listener_bind(struct listener *l, const char *plain, const char *tls,
 	      char *err, size_t err_size)
 {
-	if (bind_list(l, plain, 0, err, err_size) < 0 ||
-	    bind_list(l, tls, 1, err, err_size) < 0)
+	if (bind_list(l, plain, 0, 0, err, err_size) < 0 ||
+	    bind_list(l, tls, 1, 0, err, err_size) < 0)
 		return -1;
 	if (l->nsocks == 0) {
 		snprintf(err, err_size, "no listen or listen_tls address");
 		return -1;
 	}
+	return 0;
+}
+
+int
+listener_bind_proxy(struct listener *l, const char *plain, const char *tls,
+		    char *err, size_t err_size)
+{
+	if (bind_list(l, plain, 0, 1, err, err_size) < 0 ||
+	    bind_list(l, tls, 1, 1, err, err_size) < 0)
+		return -1;
+	return 0;
+}
+
+void
+listener_set_proxy_trusted(struct listener *l, const char *networks)
+{
+	char *copy = strdup(networks != NULL ? networks : "");
+
+	if (copy == NULL)
+		fatal("out of memory");
+	free(l->proxy_trusted);
+	l->proxy_trusted = copy;
+	if (copy[0] != '\0')
+		return;
+	for (size_t i = 0; i < l->nsocks; i++)
+		if (l->socks[i].proxy) {
+			log_warn("proxy_trusted is empty: every connection "
+				 "to a proxy listener is refused");
+			break;
+		}
+}
+
+int
+listener_adopt(struct listener *l, int fd, int tls, char *err,
+	       size_t err_size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int flags = fcntl(fd, F_GETFL);
+
+	if (l->nsocks == LISTENER_MAX) {
+		snprintf(err, err_size, "socket %d: more than %d listeners", fd,
+			 LISTENER_MAX);
+		return -1;
+	}
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		snprintf(err, err_size, "socket %d: %s", fd, strerror(errno));
+		return -1;
+	}
+	struct listen_socket *s = &l->socks[l->nsocks++];
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->tls = tls;
+	addr_ntop_port((struct sockaddr *)&ss, s->name, sizeof(s->name));
 	return 0;
 }
 
@@ -190,7 +296,7 @@ over_limit(const struct listener *l, const struct sockaddr *peer)
 {
 	long same = 0;
 
-	if ((long)l->nchildren >= l->max_total)
+	if ((long)(l->nchildren + l->npending) >= l->max_total)
 		return "Too many connections, try again later";
 	for (size_t i = 0; i < l->nchildren; i++)
 		if (addr_same_host((struct sockaddr *)&l->children[i].peer, peer))
@@ -229,6 +335,157 @@ child_setup(struct listener *l)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (size_t i = 0; i < l->nsocks; i++)
 		close(l->socks[i].fd);
+	for (size_t i = 0; i < l->npending; i++)
+		close(l->pending[i].c.fd);
+}
+
+/* Turns a connection away: a BYE where the client can read it (not
+ * before a TLS handshake), one log line, close. */
+static void
+refuse(const struct connection *c, const struct listen_socket *ls,
+       const char *why, int say_bye)
+{
+	char where[ADDR_STR_MAX], via[ADDR_STR_MAX + 8] = "";
+
+	addr_ntop((const struct sockaddr *)&c->peer, where, sizeof(where));
+	if (c->proxied) {
+		memcpy(via, " via ", 6);
+		addr_ntop((const struct sockaddr *)&c->proxy, via + 5,
+			  sizeof(via) - 5);
+	}
+	log_warn("refused connection from %s%s on %s: %s", where, via,
+		 ls->name, why);
+	if (say_bye && !ls->tls) {
+		char line[128];
+		int n = snprintf(line, sizeof(line), "* BYE %s\r\n", why);
+		if (send(c->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			(void)0;   /* the client is gone; so be it */
+	}
+	close(c->fd);
+}
+
+/* Applies the limits to c (its peer being the client) and forks. */
+static void
+admit(struct listener *l, struct connection *c,
+      const struct listen_socket *ls, connection_fn *fn, void *arg)
+{
+	const char *why;
+	pid_t pid;
+
+	if ((why = over_limit(l, (struct sockaddr *)&c->peer)) != NULL) {
+		refuse(c, ls, why, 1);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(c->fd);
+		return;
+	}
+	if (pid == 0) {
+		child_setup(l);
+		fcntl(c->fd, F_SETFD, 0);
+		_exit(fn(c, arg));
+	}
+	remember(l, pid, &c->peer);
+	close(c->fd);
+}
+
+static void
+pending_drop(struct listener *l, size_t i)
+{
+	free(l->pending[i].buf);
+	l->pending[i] = l->pending[--l->npending];
+}
+
+/* Reads what has come of pending connection i's header; admits it once
+ * the header is whole, closes it when the header is bad. */
+static void
+pending_step(struct listener *l, size_t i, connection_fn *fn, void *arg)
+{
+	struct pending *p = &l->pending[i];
+	struct connection c;
+	const struct listen_socket *ls = p->ls;
+	struct proxy_info info;
+	const char *err = NULL;
+	char why[160];
+
+	switch (proxy_read(p->c.fd, p->buf, &p->have, &info, &err)) {
+	case PROXY_NEED_MORE:
+		return;
+	case PROXY_BAD:
+		snprintf(why, sizeof(why), "bad PROXY header: %s", err);
+		refuse(&p->c, ls, why, 0);
+		pending_drop(l, i);
+		return;
+	case PROXY_OK:
+		break;
+	}
+	c = p->c;
+	pending_drop(l, i);
+	if (info.proxied) {
+		char client[ADDR_STR_MAX], proxy[ADDR_STR_MAX];
+
+		c.proxy = c.peer;
+		c.peer = info.src;
+		c.local = info.dst;
+		c.proxied = 1;
+		addr_ntop_port((struct sockaddr *)&c.peer, client,
+			       sizeof(client));
+		addr_ntop((struct sockaddr *)&c.proxy, proxy, sizeof(proxy));
+		log_debug("proxy %s on %s: client %s (v%d)", proxy, ls->name,
+			  client, info.version);
+	}
+	admit(l, &c, ls, fn, arg);
+}
+
+/* Expires the pending connections whose header is late. */
+static void
+pending_expire(struct listener *l)
+{
+	long long now = clock_ms();
+
+	for (size_t i = l->npending; i-- > 0;) {
+		if (l->pending[i].deadline > now)
+			continue;
+		refuse(&l->pending[i].c, l->pending[i].ls,
+		       "no complete PROXY header in time", 0);
+		pending_drop(l, i);
+	}
+}
+
+/* Queues a connection from a trusted proxy until its header is read. */
+static void
+pending_add(struct listener *l, const struct connection *c,
+	    const struct listen_socket *ls, connection_fn *fn, void *arg)
+{
+	struct pending *p;
+
+	if (l->npending == l->pending_cap) {
+		size_t cap = l->pending_cap ? l->pending_cap * 2 : 16;
+		struct pending *np = realloc(l->pending, cap * sizeof(*np));
+		struct pollfd *pfd = realloc(l->pfd, (LISTENER_MAX + cap) *
+					     sizeof(*pfd));
+
+		if (np != NULL)
+			l->pending = np;
+		if (pfd != NULL)
+			l->pfd = pfd;
+		if (np == NULL || pfd == NULL)
+			fatal("out of memory");
+		l->pending_cap = cap;
+	}
+	p = &l->pending[l->npending];
+	memset(p, 0, sizeof(*p));
+	p->c = *c;
+	p->ls = ls;
+	p->deadline = clock_ms() + PROXY_HEADER_TIMEOUT_MS;
+	p->buf = malloc(PROXY_HEADER_MAX);
+	if (p->buf == NULL)
+		fatal("out of memory");
+	l->npending++;
+	/* The header usually came with the connection: try at once. */
+	pending_step(l, l->npending - 1, fn, arg);
 }
 
 static void
@@ -237,9 +494,7 @@ accept_one(struct listener *l, const struct listen_socket *ls,
 {
 	struct connection c = { .tls = ls->tls };
 	socklen_t len = sizeof(c.peer);
-	char where[ADDR_STR_MAX];
 	const char *why;
-	pid_t pid;
 
 	c.fd = accept4(ls->fd, (struct sockaddr *)&c.peer, &len, SOCK_CLOEXEC);
 	if (c.fd < 0) {
@@ -249,39 +504,50 @@ accept_one(struct listener *l, const struct listen_socket *ls,
 	}
 	len = sizeof(c.local);
 	getsockname(c.fd, (struct sockaddr *)&c.local, &len);
-	if ((why = over_limit(l, (struct sockaddr *)&c.peer)) != NULL) {
-		addr_ntop((struct sockaddr *)&c.peer, where, sizeof(where));
-		log_warn("refused connection from %s: %s", where, why);
-		if (!ls->tls) {
-			char line[128];
-			int n = snprintf(line, sizeof(line), "* BYE %s\r\n", why);
-			if (send(c.fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				(void)0;   /* the client is gone; so be it */
-		}
-		close(c.fd);
+	if (!ls->proxy) {
+		admit(l, &c, ls, fn, arg);
 		return;
 	}
-	pid = fork();
-	if (pid < 0) {
-		log_error("fork: %s", strerror(errno));
-		close(c.fd);
+	/* Spec section 5: the header is believed from known sources only.
+	 * Nothing is sent: the peer is no proxy of ours. */
+	if (!addr_in_ranges((struct sockaddr *)&c.peer, l->proxy_trusted)) {
+		refuse(&c, ls, "not in proxy_trusted", 0);
 		return;
 	}
-	if (pid == 0) {
-		child_setup(l);
-		fcntl(c.fd, F_SETFD, 0);
-		_exit(fn(&c, arg));
+	if ((long)(l->nchildren + l->npending) >= l->max_total) {
+		why = "Too many connections, try again later";
+		refuse(&c, ls, why, 1);
+		return;
 	}
-	remember(l, pid, &c.peer);
-	close(c.fd);
+	pending_add(l, &c, ls, fn, arg);
+}
+
+/* The ppoll timeout for the earliest header deadline, or NULL. */
+static struct timespec *
+pending_timeout(const struct listener *l, struct timespec *ts)
+{
+	long long first = -1, left;
+
+	for (size_t i = 0; i < l->npending; i++)
+		if (first < 0 || l->pending[i].deadline < first)
+			first = l->pending[i].deadline;
+	if (first < 0)
+		return NULL;
+	left = first - clock_ms();
+	if (left < 0)
+		left = 0;
+	ts->tv_sec = (time_t)(left / 1000);
+	ts->tv_nsec = (long)(left % 1000) * 1000000L;
+	return ts;
 }
 
 enum listener_event
 listener_run(struct listener *l, connection_fn *fn, void *arg)
 {
-	struct pollfd pfd[LISTENER_MAX];
 	struct sigaction sa;
+	struct timespec ts;
 	sigset_t block, empty;
+	size_t npend;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -299,10 +565,6 @@ listener_run(struct listener *l, connection_fn *fn, void *arg)
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 
-	for (size_t i = 0; i < l->nsocks; i++) {
-		pfd[i].fd = l->socks[i].fd;
-		pfd[i].events = POLLIN;
-	}
 	for (;;) {
 		if (got_chld) {
 			got_chld = 0;
@@ -314,15 +576,37 @@ listener_run(struct listener *l, connection_fn *fn, void *arg)
 			got_hup = 0;
 			return LISTENER_RELOAD;
 		}
-		int n = ppoll(pfd, l->nsocks, NULL, &empty);
+		struct pollfd *pfd = l->pfd;
+
+		for (size_t i = 0; i < l->nsocks; i++) {
+			pfd[i].fd = l->socks[i].fd;
+			pfd[i].events = POLLIN;
+		}
+		npend = l->npending;
+		for (size_t i = 0; i < npend; i++) {
+			pfd[l->nsocks + i].fd = l->pending[i].c.fd;
+			pfd[l->nsocks + i].events = POLLIN;
+		}
+		int n = ppoll(pfd, l->nsocks + npend, pending_timeout(l, &ts),
+			      &empty);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			return LISTENER_FAILED;
 		}
+		/* Downwards: dropping entry i moves the last one, already
+		 * looked at, into its place. */
+		for (size_t i = npend; i-- > 0;)
+			if (pfd[l->nsocks + i].revents != 0)
+				pending_step(l, i, fn, arg);
+		pending_expire(l);
+		/* accept_one may grow l->pfd: read the flags first. */
+		short ready[LISTENER_MAX];
 		for (size_t i = 0; i < l->nsocks; i++)
-			if (pfd[i].revents & POLLIN)
+			ready[i] = pfd[i].revents;
+		for (size_t i = 0; i < l->nsocks; i++)
+			if (ready[i] & POLLIN)
 				accept_one(l, &l->socks[i], fn, arg);
 	}
 }
@@ -343,6 +627,13 @@ listener_free(struct listener **lp)
 		return;
 	for (size_t i = 0; i < l->nsocks; i++)
 		close(l->socks[i].fd);
+	while (l->npending > 0) {
+		close(l->pending[l->npending - 1].c.fd);
+		pending_drop(l, l->npending - 1);
+	}
+	free(l->pending);
+	free(l->pfd);
+	free(l->proxy_trusted);
 	free(l->children);
 	free(l);
 	*lp = NULL;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 struct entry {
@@ -167,7 +169,8 @@ scan_cur(struct folder *f, struct arena *a, struct entry **e_r, size_t *n_r)
 		n++;
 	}
 	closedir(d);
-	qsort(e, n, sizeof(*e), entry_cmp);
+	if (n > 0)   /* e is NULL in an empty directory */
+		qsort(e, n, sizeof(*e), entry_cmp);
 	*e_r = e;
 	*n_r = n;
 	return 0;
@@ -256,7 +259,12 @@ unknown_bases(struct folder *f, struct arena *a, const struct entry *e,
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *base = arena_strndup(a, e[i].name, e[i].base_len);
+		const char *base;
+
+		/* A file renamed during the scan may be seen twice. */
+		if (i > 0 && entry_cmp(&e[i - 1], &e[i]) == 0)
+			continue;
+		base = arena_strndup(a, e[i].name, e[i].base_len);
 		if (uidlist_lookup(f->ul, base) == 0)
 			v[k++] = base;
 	}
@@ -265,14 +273,17 @@ unknown_bases(struct folder *f, struct arena *a, const struct entry *e,
 	return v;
 }
 
-/* Records whose base is in neither scan are gone. */
+/* Records whose base is in neither scan are gone. A record the first
+ * scan missed but the second found (renamed meanwhile) joins *e_io, so
+ * that the message keeps its place: left out, an old message would look
+ * expunged, and a new one would be reported after a higher UID. */
 static const char **
-gone_bases(struct folder *f, struct arena *a, const struct entry *e1,
-	   size_t n1, size_t *count_r)
+gone_bases(struct folder *f, struct arena *a, struct entry **e_io,
+	   size_t *n_io, size_t *count_r)
 {
 	const struct uidlist_rec *r;
-	size_t nr, k = 0, n2 = 0;
-	struct entry *e2 = NULL;
+	size_t nr, k = 0, n2 = 0, n1 = *n_io, nfound = 0;
+	struct entry *e1 = *e_io, *e2 = NULL, *found = NULL;
 	const char **v;
 	int rescanned = 0;
 
@@ -280,6 +291,8 @@ gone_bases(struct folder *f, struct arena *a, const struct entry *e1,
 	v = arena_alloc(a, (nr + 1) * sizeof(*v));
 	for (size_t i = 0; i < nr; i++) {
 		size_t len = strlen(r[i].base);
+		const struct entry *hit;
+
 		if (entry_find(e1, n1, r[i].base, len) != NULL)
 			continue;
 		if (!rescanned) {
@@ -289,11 +302,24 @@ gone_bases(struct folder *f, struct arena *a, const struct entry *e1,
 				return v;
 			}
 			rescanned = 1;
+			found = arena_alloc(a, (nr + 1) * sizeof(*found));
 		}
-		if (entry_find(e2, n2, r[i].base, len) == NULL)
+		if ((hit = entry_find(e2, n2, r[i].base, len)) == NULL)
 			v[k++] = r[i].base;
+		else
+			found[nfound++] = *hit;
 	}
 	free(e2);
+	if (nfound > 0) {
+		e1 = realloc(e1, (n1 + nfound) * sizeof(*e1));
+		if (e1 == NULL)
+			abort();
+		memcpy(e1 + n1, found, nfound * sizeof(*e1));
+		n1 += nfound;
+		qsort(e1, n1, sizeof(*e1), entry_cmp);
+		*e_io = e1;
+		*n_io = n1;
+	}
 	*count_r = k;
 	return v;
 }
@@ -322,12 +348,20 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 	size_t nr, k = 0, o = 0;
 	struct arena *names = arena_new(65536);
 	struct mfilename mf;
+	uint32_t known_max = nold > 0 ? old[nold - 1].uid : 0;
 
 	r = uidlist_records(f->ul, &nr);
 	msgs_reserve(f, nr);
 	for (size_t i = 0; i < nr; i++) {
 		const struct entry *hit = entry_find(e, n, r[i].base,
 						     strlen(r[i].base));
+		/* A record newer than all we knew, without its file in the
+		 * scans: another process gave it a UID while we scanned.
+		 * Reporting the messages above it now would put them before
+		 * it, and UIDs must grow with sequence numbers (RFC 3501
+		 * 2.3.1.1): they wait for the next sync. */
+		if (hit == NULL && r[i].uid > known_max)
+			break;
 		if (hit == NULL)
 			continue;
 		struct store_msg *m = &f->msgs[k++];
@@ -405,8 +439,9 @@ index_sync(struct folder *f, const char **err_r)
  * claimed yet; a read-write sync claims everything below UIDNEXT by
  * moving it up, while EXAMINE and STATUS only count. Without the file
  * (a folder new to skua) the messages given UIDs by this very sync are
- * the recent ones. Two sessions syncing in the same instant may both
- * see a message as recent: the cost of not locking, and harmless. */
+ * the recent ones. A read-write session reads and moves the mark in
+ * one step under flock(2), so that two sessions syncing in the same
+ * instant never both take a message. */
 static uint32_t
 recent_floor(struct folder *f, uint32_t fallback, int *missing_r)
 {
@@ -447,6 +482,47 @@ recent_claim(struct folder *f, uint32_t uidnext)
 		unlink(tmp);
 }
 
+/* For a read-write session: returns the mark (fallback when there is
+ * none yet) and moves it up to uidnext, holding the file's lock between
+ * the read and the write. Falls back to the unlocked pair when the file
+ * cannot be opened for writing. */
+static uint32_t
+recent_take(struct folder *f, uint32_t fallback, uint32_t uidnext)
+{
+	char path[4200], text[16] = "";
+	unsigned long v = 0;
+	uint32_t floor = fallback;
+	ssize_t n;
+	int fd, len, missing;
+
+	snprintf(path, sizeof(path), "%s/skua.recent", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		if (fd >= 0)
+			close(fd);
+		floor = recent_floor(f, fallback, &missing);
+		if (floor < uidnext || missing)
+			recent_claim(f, floor < uidnext ? uidnext : floor);
+		return floor;
+	}
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	if (n > 0) {
+		text[n] = '\0';
+		v = strtoul(text, NULL, 10);
+	}
+	if (v > 0 && v <= UINT32_MAX)
+		floor = (uint32_t)v;
+	if (floor < uidnext || n <= 0) {
+		len = snprintf(text, sizeof(text), "%u\n",
+			       floor < uidnext ? uidnext : floor);
+		if (pwrite(fd, text, (size_t)len, 0) == len &&
+		    ftruncate(fd, len) < 0)
+			log_debug("recent: %s: %s", path, strerror(errno));
+	}
+	close(fd);              /* drops the lock */
+	return floor;
+}
+
 static int
 full_sync(struct folder *f, const char **err_r)
 {
@@ -467,28 +543,37 @@ full_sync(struct folder *f, const char **err_r)
 		goto out;
 	}
 	fresh = unknown_bases(f, a, e, n, &nfresh);
-	gone = gone_bases(f, a, e, n, &ngone);
+	gone = gone_bases(f, a, &e, &n, &ngone);
 	if (nfresh > 0 || ngone > 0) {
 		recent_from = uidlist_next_uid(f->ul);
 		if (uidlist_update(f->ul, fresh, nfresh, gone, ngone,
 				   err_r) < 0)
 			goto out;
+		/* The update read the list again under its lock: records
+		 * others added since our scan may have files it missed. */
+		(void)gone_bases(f, a, &e, &n, &ngone);
 	}
 	old = malloc((nold + 1) * sizeof(*old));
 	if (old == NULL)
 		abort();
-	memcpy(old, f->msgs, nold * sizeof(*old));
+	if (nold > 0)   /* f->msgs is NULL until the first message */
+		memcpy(old, f->msgs, nold * sizeof(*old));
 	/* old's names point into f->names, which rebuild replaces only
 	 * after it is done with them. */
-	floor = recent_floor(f, nfresh > 0 ? recent_from :
-			     uidlist_next_uid(f->ul), &missing);
+	if (!f->readonly) {
+		floor = recent_take(f, nfresh > 0 ? recent_from :
+				    uidlist_next_uid(f->ul),
+				    uidlist_next_uid(f->ul));
+	} else {
+		/* A read-only session only records where recent mail
+		 * starts. */
+		floor = recent_floor(f, nfresh > 0 ? recent_from :
+				     uidlist_next_uid(f->ul), &missing);
+		if (missing)
+			recent_claim(f, floor);
+	}
 	rebuild(f, old, nold, e, n, floor);
 	free(old);
-	/* A read-only session only records where recent mail starts. */
-	if (!f->readonly && floor < uidlist_next_uid(f->ul))
-		recent_claim(f, uidlist_next_uid(f->ul));
-	else if (missing)
-		recent_claim(f, floor);
 	f->synced = 1;
 	ret = 0;
 out:
@@ -797,15 +882,24 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 }
 
 int
-folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
-		 uint32_t keywords, const char **err_r)
+folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
+		    unsigned del_flags, uint32_t add_keywords,
+		    uint32_t del_keywords, const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
 	char from[4352], to[4352], name[FILENAME_MAX_LEN + 1];
+	struct mfilename now;
+	unsigned flags;
+	uint32_t keywords;
 
 	if (m == NULL)
 		return 1;
 	for (int attempt = 0; attempt < 2; attempt++) {
+		/* From the name as it is, which another process may have
+		 * renamed since the last sync: its change stays. */
+		mfilename_parse(m->name, &now);
+		flags = (now.flags & ~del_flags) | add_flags;
+		keywords = (now.keywords & ~del_keywords) | add_keywords;
 		if (mfilename_set_flags(m->name, flags, keywords, name,
 					sizeof(name)) < 0) {
 			*err_r = "file name too long for these flags";
@@ -835,6 +929,13 @@ done:
 			return -1;
 	}
 	return 0;
+}
+
+int
+folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
+		 uint32_t keywords, const char **err_r)
+{
+	return folder_change_flags(f, uid, flags, ~0u, keywords, ~0u, err_r);
 }
 
 int

@@ -52,7 +52,7 @@ struct key {
 };
 
 static check_fn check_listen, check_networks, check_auth, check_prefix,
-	check_folders;
+	check_folders, check_rawlog_dir;
 
 /* In the order of enum plaintext_auth. */
 static const char *const plaintext_choices[] = {
@@ -70,6 +70,7 @@ static const char *const disk_names_choices[] = {
 };
 /* The hierarchy separators of Dovecot's and Courier's namespaces. */
 static const char *const separator_choices[] = { "/", ".", NULL };
+static const char *const yes_no_choices[] = { "yes", "no", NULL };
 
 #define OFF(field) offsetof(struct config, field)
 #define LISTEN_WANT "ADDRESS:PORT or [IPV6]:PORT, blank-separated, or nothing"
@@ -85,6 +86,25 @@ static const struct key keys[] = {
 	  .check = check_listen, .want = LISTEN_WANT,
 	  .doc = "Addresses for IMAP over implicit TLS (imaps); "
 		 "empty for none." },
+	{ .name = "proxy_listen", .type = KEY_LIST,
+	  .offset = OFF(proxy_listen), .def = "",
+	  .check = check_listen, .want = LISTEN_WANT,
+	  .doc = "Addresses for plain IMAP behind a load balancer that "
+		 "sends the PROXY protocol header (v1 or v2) first; "
+		 "empty for none." },
+	{ .name = "proxy_listen_tls", .type = KEY_LIST,
+	  .offset = OFF(proxy_listen_tls), .def = "",
+	  .check = check_listen, .want = LISTEN_WANT,
+	  .doc = "Addresses for implicit TLS behind such a load balancer: "
+		 "the PROXY header, then the TLS handshake; empty for "
+		 "none." },
+	{ .name = "proxy_trusted", .type = KEY_LIST,
+	  .offset = OFF(proxy_trusted), .def = "",
+	  .check = check_networks,
+	  .want = "ADDRESS[/PREFIX], blank-separated, or nothing",
+	  .doc = "Proxies allowed to connect to proxy_listen and "
+		 "proxy_listen_tls; connections from elsewhere are "
+		 "closed. Empty trusts nobody." },
 	{ .name = "tls_cert", .type = KEY_STRING, .offset = OFF(tls_cert),
 	  .def = "/etc/ssl/certs/imapd.pem", .want = "a file name",
 	  .doc = "PEM file with the server certificate, then its chain." },
@@ -169,6 +189,26 @@ static const struct key keys[] = {
 	  .min = 0, .max = 60000, .unit = "milliseconds",
 	  .doc = "Milliseconds before answering a failed login; doubles "
 		 "with each further failure on the connection." },
+	{ .name = "verbose_proctitle", .type = KEY_ENUM,
+	  .offset = OFF(verbose_proctitle), .def = "yes",
+	  .choices = yes_no_choices,
+	  .doc = "Show each connection's user, address and state in ps: "
+		 "imapd: alice 10.0.0.5 SELECTED INBOX." },
+	{ .name = "rawlog_users", .type = KEY_LIST,
+	  .offset = OFF(rawlog_users), .def = "",
+	  .want = "user names, blank-separated, or nothing",
+	  .doc = "Users whose sessions are written to a protocol trace in "
+		 "rawlog_dir, passwords left out; empty for none." },
+	{ .name = "rawlog_dir", .type = KEY_STRING,
+	  .offset = OFF(rawlog_dir), .def = "~/skua-rawlog",
+	  .check = check_rawlog_dir, .want = "~/NAME or an absolute path",
+	  .doc = "Directory of the protocol traces, made 0700 when absent; "
+		 "~ is the user's home. It must belong to the user." },
+	{ .name = "rawlog_max_size", .type = KEY_NUMBER,
+	  .offset = OFF(rawlog_max_size), .def = "10485760",
+	  .min = 4096, .max = 1073741824, .unit = "bytes",
+	  .doc = "Bytes one trace file may grow to; what comes after "
+		 "is not recorded." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -386,6 +426,18 @@ check_folders(const char *value, char *why, size_t size)
 	return 0;
 }
 
+/* A trace directory is the user's: in the home, or absolute. */
+static int
+check_rawlog_dir(const char *value, char *why, size_t size)
+{
+	if (value[0] == '/' || (value[0] == '~' && value[1] == '/' &&
+				value[2] != '\0'))
+		return 0;
+	snprintf(why, size, "'%.64s' is neither in the home nor absolute",
+		 value);
+	return -1;
+}
+
 /* Checks the keys that only make sense together: a namespace prefix is
  * levels of folder names, each followed by the separator. Returns 0, or
  * -1 with why set to "key: why (want ...)". */
@@ -504,6 +556,7 @@ derive(struct config *c)
 	c->plaintext = (enum plaintext_auth)choice_index(plaintext_choices,
 							  c->plaintext_auth);
 	c->namespace_sep = c->namespace_separator[0];
+	c->proctitle = strcmp(c->verbose_proctitle, "yes") == 0;
 	c->disk_names = (enum disk_names)choice_index(disk_names_choices,
 						       c->folder_names_on_disk);
 	free(c->passwd_file);

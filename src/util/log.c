@@ -48,6 +48,32 @@ log_set_context(const char *context)
 	snprintf(log_context, sizeof(log_context), "%s", context ? context : "");
 }
 
+const char *
+log_word(const char *str, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	if (size == 0)
+		return out;
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		int plain = *p > 0x20 && *p < 0x7f && strchr("%<>\"\\", *p) ==
+			    NULL;
+
+		if (n + (plain ? 1 : 3) >= size)
+			break;
+		if (plain) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static void
 log_line(int prio, const char *fmt, va_list ap)
 {

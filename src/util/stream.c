@@ -28,8 +28,11 @@ stream_read(struct stream *s, void *buf, size_t len, int timeout_ms)
 {
 	ssize_t n = s->ops->read(s, buf, len, timeout_ms);
 
-	if (n > 0)
+	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
+		if (s->tap != NULL)
+			s->tap(s->tap_ctx, 0, buf, (size_t)n);
+	}
 	return n;
 }
 
@@ -41,8 +44,11 @@ stream_wait(struct stream *s, int extra_fd, int timeout_ms)
 	return s->ops->wait(s, extra_fd, timeout_ms);
 }
 
-int
-stream_flush(struct stream *s)
+/* Hands the buffer to the implementation, without a flush point: a full
+ * buffer in the middle of a big response need not reach the peer at
+ * once, and a compressor does better when it may keep a few bytes. */
+static int
+drain(struct stream *s)
 {
 	if (s->out.len == 0)
 		return 0;
@@ -56,9 +62,21 @@ stream_flush(struct stream *s)
 }
 
 int
+stream_flush(struct stream *s)
+{
+	if (drain(s) < 0)
+		return -1;
+	if (s->ops->flush != NULL && s->ops->flush(s) < 0)
+		return -1;
+	return 0;
+}
+
+int
 stream_write(struct stream *s, const void *data, size_t len)
 {
-	if (s->out.len + len > s->out.max && stream_flush(s) < 0)
+	if (s->tap != NULL && len > 0)
+		s->tap(s->tap_ctx, 1, data, len);
+	if (s->out.len + len > s->out.max && drain(s) < 0)
 		return -1;
 	if (len > s->out.max) {
 		if (s->ops->write(s, data, len) < 0)
@@ -125,6 +143,39 @@ const char *
 stream_security(struct stream *s)
 {
 	return s->ops->security != NULL ? s->ops->security(s) : NULL;
+}
+
+int
+stream_can_deflate(const struct stream *s)
+{
+	return s->ops->start_deflate != NULL &&
+	       stream_compression((struct stream *)s) == NULL;
+}
+
+int
+stream_start_deflate(struct stream *s, const void *pending, size_t len)
+{
+	if (!stream_can_deflate(s)) {
+		stream_set_error(s, "compression is not available on this "
+				 "stream");
+		return -1;
+	}
+	if (stream_flush(s) < 0)
+		return -1;
+	return s->ops->start_deflate(s, pending, len);
+}
+
+const char *
+stream_compression(struct stream *s)
+{
+	return s->ops->compression != NULL ? s->ops->compression(s) : NULL;
+}
+
+void
+stream_set_tap(struct stream *s, stream_tap_fn *fn, void *ctx)
+{
+	s->tap = fn;
+	s->tap_ctx = ctx;
 }
 
 void

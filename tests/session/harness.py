@@ -30,7 +30,10 @@ for cand in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
 PAM_MATRIX = os.path.join(LIBDIR, "pam_wrapper", "pam_matrix.so")
 
 IS_ROOT = os.geteuid() == 0
-TIMEOUT = 10.0
+# SKUA_WRAP runs the server under a tool ("valgrind --..."; make
+# check-valgrind), SKUA_TIMEOUT_FACTOR gives a slow one the time it needs.
+WRAP = os.environ.get("SKUA_WRAP", "").split()
+TIMEOUT = 10.0 * float(os.environ.get("SKUA_TIMEOUT_FACTOR") or 1)
 
 USERS = {
     # name: (uid, password)
@@ -38,6 +41,23 @@ USERS = {
     "bob": (10002, "bob-secret"),
 }
 GROUPS = {"mailtest": 10001, "bobgrp": 10002, "extra": 10010}
+
+
+def readme_caps(which):
+    """The capability list README.md promises "before login" or "after
+    login": one place for the tests and the documentation."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "..", "..", "README.md")
+    with open(readme) as f:
+        for line in f:
+            head, _, caps = line.strip().partition(":")
+            if head == which and caps.strip().startswith("IMAP4rev1"):
+                return " ".join(caps.split())
+    raise RuntimeError(f"README.md lists no capabilities {which!r}")
+
+
+CAPS_BASE = readme_caps("before login")
+CAPS_AUTHED = readme_caps("after login")
 
 
 class TestFailure(Exception):
@@ -183,7 +203,7 @@ class Server:
         self.log = []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
-            [world.imapd, "-F", "-c", self.conf], env=world.env(),
+            WRAP + [world.imapd, "-F", "-c", self.conf], env=world.env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()

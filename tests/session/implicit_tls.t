@@ -2,13 +2,13 @@
 # (RFC 9051 6.2.1), and plaintext rules do not apply.
 % config plaintext_auth=never; maildir=~/Maildir-implicit-tls; special_folders=
 % connect tls
-S: * OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE AUTH=PLAIN AUTH=LOGIN] skua ready.
+S: * OK [CAPABILITY ${CAPS_BASE} AUTH=PLAIN AUTH=LOGIN] skua ready.
 C: t1 STARTTLS
 S: t1 BAD TLS is already active
 C: t2 AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlLXNlY3JldA==
-S: t2 OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE] Logged in
+S: t2 OK [CAPABILITY ${CAPS_AUTHED}] Logged in
 C: t3 CAPABILITY
-S: * CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE
+S: * CAPABILITY ${CAPS_AUTHED}
 S: t3 OK Capability completed.
 C: t4 LOGIN alice alice-secret
 S: t4 BAD LOGIN is only allowed before login

@@ -1,7 +1,7 @@
 # The commands of the not-authenticated state, their errors, and the
 # parser's recovery from bad input (RFC 3501 6.1, 7.1; RFC 2971).
 % connect plain
-S~ \* OK \[CAPABILITY IMAP4rev1 SASL-IR LITERAL\+ ID IDLE STARTTLS AUTH=PLAIN AUTH=LOGIN\] skua ready\.
+S~ \* OK \[CAPABILITY ${CAPS_BASE} STARTTLS AUTH=PLAIN AUTH=LOGIN\] skua ready\.
 C: n1 NOOP
 S: n1 OK NOOP completed.
 C: n2 noop
@@ -31,7 +31,7 @@ S: + Ready for literal data
 C: alice {12}
 S: + Ready for literal data
 C: alice-secret
-S: l2 OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE] Logged in
+S: l2 OK [CAPABILITY ${CAPS_AUTHED}] Logged in
 C: l3 LOGOUT
 S: * BYE Logging out
 S: l3 OK Logout completed.

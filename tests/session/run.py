@@ -13,6 +13,7 @@ import argparse
 import glob
 import importlib.util
 import os
+import re
 import sys
 import time
 import traceback
@@ -33,6 +34,10 @@ def run_transcript(world, path):
         C: a1 NOOP                 a line the client sends (CRLF added)
         S: a1 OK NOOP completed.   a line the server must send, exactly
         S~ a1 OK .*                the same, as a regular expression
+
+    ${CAPS_BASE} and ${CAPS_AUTHED} stand for the capability lists of
+    README.md (harness.CAPS_BASE, harness.CAPS_AUTHED); in S~ lines they
+    are regex-escaped.
     """
     server = client = None
     config = {}
@@ -41,6 +46,9 @@ def run_transcript(world, path):
             lines = f.read().splitlines()
         for n, line in enumerate(lines, 1):
             where = f"{os.path.basename(path)}:{n}"
+            esc = re.escape if line.startswith("S~ ") else str
+            line = (line.replace("${CAPS_BASE}", esc(harness.CAPS_BASE))
+                    .replace("${CAPS_AUTHED}", esc(harness.CAPS_AUTHED)))
             if not line.strip() or line.startswith("#"):
                 continue
             if line.startswith("% config "):
@@ -66,7 +74,6 @@ def run_transcript(world, path):
                 harness.check(got == line[3:],
                               f"{where}: got {got!r}, want {line[3:]!r}")
             elif line.startswith("S~ "):
-                import re
                 got = client.line()
                 harness.check(re.fullmatch(line[3:], got),
                               f"{where}: got {got!r}, want /{line[3:]}/")

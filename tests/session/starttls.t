@@ -3,9 +3,9 @@
 # STARTTLS (RFC 3501 6.2.1, RFC 2595 3.2, RFC 9051 6.2.1).
 % config plaintext_auth=never
 % connect plain
-S: * OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE STARTTLS LOGINDISABLED] skua ready.
+S: * OK [CAPABILITY ${CAPS_BASE} STARTTLS LOGINDISABLED] skua ready.
 C: a1 CAPABILITY
-S: * CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE STARTTLS LOGINDISABLED
+S: * CAPABILITY ${CAPS_BASE} STARTTLS LOGINDISABLED
 S: a1 OK Capability completed.
 C: a2 LOGIN alice alice-secret
 S: a2 NO [PRIVACYREQUIRED] Plaintext authentication is disabled on unencrypted connections; use STARTTLS or port 993.
@@ -17,12 +17,12 @@ C: a5 STARTTLS
 S: a5 OK Begin TLS negotiation now.
 % starttls
 C: a6 CAPABILITY
-S: * CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE AUTH=PLAIN AUTH=LOGIN
+S: * CAPABILITY ${CAPS_BASE} AUTH=PLAIN AUTH=LOGIN
 S: a6 OK Capability completed.
 C: a7 STARTTLS
 S: a7 BAD TLS is already active
 C: a8 LOGIN alice alice-secret
-S: a8 OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID IDLE] Logged in
+S: a8 OK [CAPABILITY ${CAPS_AUTHED}] Logged in
 C: a9 LOGOUT
 S: * BYE Logging out
 S: a9 OK Logout completed.

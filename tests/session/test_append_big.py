@@ -6,6 +6,7 @@ cur/ byte for byte, tmp/ must be empty afterwards, and the connection
 process must not have held the message in memory (its VmHWM stays
 small)."""
 import os
+import re
 
 from harness import Client, Server, USERS, check, fresh_maildir, proc_status
 
@@ -54,7 +55,8 @@ def test_append_big(world):
         msgs = [big_message(1), big_message(2)]
         for tag, msg, sync in (("a", msgs[0], True), ("b", msgs[1], False)):
             t = append(c, tag, msg, sync)
-            check(t == f"{tag} OK Append completed.", f"got {t!r}")
+            check(re.fullmatch(tag + r" OK \[APPENDUID [1-9][0-9]* [1-9][0-9]*\]"
+                               r" Append completed\.", t), f"got {t!r}")
         got = sorted(cur_files(md).values())
         check(got == sorted(msgs),
               f"cur/ holds {len(got)} files of sizes "

@@ -4,9 +4,12 @@ SASL-IR; failures, their limit, and the privilege drop."""
 import base64
 import os
 
-from harness import Client, IS_ROOT, Server, check, proc_status
+import re
 
-CAPS_AUTHED = r"\[CAPABILITY IMAP4rev1 SASL-IR LITERAL\+ ID IDLE\] Logged in"
+from harness import Client, IS_ROOT, Server, check, proc_status
+import harness
+
+CAPS_AUTHED = r"\[CAPABILITY " + re.escape(harness.CAPS_AUTHED) + r"\] Logged in"
 
 
 def b64(s):
@@ -48,7 +51,7 @@ def test_pam_login_and_authenticate(world):
     srv = Server(world, auth="pam")
     try:
         login_variants(srv, "alice", "alice-secret")
-        srv.wait_log(r"login: user=alice rip=127\.0\.0\.1 mech=PLAIN tls=yes")
+        srv.wait_log(r"login: user=alice rip=127\.0\.0\.1 lip=127\.0\.0\.1 mech=PLAIN tls=yes")
     finally:
         srv.stop()
 

@@ -12,6 +12,7 @@ mailbox." and skua, having stored nothing, NO [READ-ONLY] (RFC 3501
 6.4.6: NO, "can't store that data")."""
 import calendar
 import os
+import re
 import shutil
 import time
 
@@ -114,6 +115,15 @@ def exact(c, tag, text, untagged, tagged):
     check(u == untagged, f"{text!r}: untagged {u!r}, want {untagged!r}")
     check(t == f"{tag} {tagged}", f"{text!r}: got {t!r}, "
           f"want {tag + ' ' + tagged!r}")
+
+
+def uidplus(t, want):
+    """t is the tagged line want, with the response code's UIDVALIDITY
+    (RFC 4315 3) as a number: APPENDUID/COPYUID carry the destination's."""
+    m = re.fullmatch(want.replace("[", r"\[").replace("]", r"\]")
+                     .replace("V", r"([1-9][0-9]*)"), t)
+    check(m is not None, f"got {t!r}, want {want!r}")
+    return int(m.group(1))
 
 
 def flags_lines(keywords):
@@ -228,7 +238,9 @@ def test_copy(world):
         take_recent(srv)
         c = select(srv)
         c.cmd("a", r"STORE 2 +FLAGS.SILENT ($Forwarded)")
-        exact(c, "b", "COPY 1:2 Other", [], "OK Copy completed.")
+        u, t = c.cmd("b", "COPY 1:2 Other")
+        check(u == [], f"COPY: {u!r}")
+        v = uidplus(t, "b OK [COPYUID V 1:2 1:2] Copy completed.")
         got = files(other)
         check(len(got) == 2, f"Other holds {got}")
         check(sorted(n.split(":2,")[1] for n in got) == ["F", "Sb"],
@@ -241,12 +253,14 @@ def test_copy(world):
         check(src == dst, "COPY did not hard-link the files")
         exact(c, "c", "COPY 1 Nope", [], TRYCREATE)
         exact(c, "d", "UID COPY 99 Other", [], "OK No messages found.")
-        exact(c, "e", "UID COPY 2 \"Other\"", [], "OK Copy completed.")
+        exact(c, "e", "UID COPY 2 \"Other\"", [],
+              f"OK [COPYUID {v} 2 3] Copy completed.")
         exact(c, "f", "COPY 3 Other", [], "BAD Invalid messageset")
         check(len(files(other)) == 3, f"Other holds {files(other)}")
         # Into the selected mailbox: the sync announces the copy.
-        exact(c, "g", "COPY 1 INBOX", ["* 3 EXISTS", "* 1 RECENT"],
-              "OK Copy completed.")
+        u, t = c.cmd("g", "COPY 1 INBOX")
+        check(u == ["* 3 EXISTS", "* 1 RECENT"], f"COPY INBOX: {u!r}")
+        uidplus(t, "g OK [COPYUID V 1 3] Copy completed.")
         c.cmd("z", "LOGOUT")
     finally:
         srv.stop()
@@ -284,7 +298,9 @@ def test_copy_over_quota_takes_back(world):
         check(files(other) == [], f"Other holds {files(other)} after a "
               "failed COPY (RFC 3501 6.4.7)")
         check(quota_used(md) == used, f"quota {quota_used(md)}, want {used}")
-        exact(c, "b", "COPY 1 Other", [], "OK Copy completed.")
+        u, t = c.cmd("b", "COPY 1 Other")
+        # UID 1 went to the copy taken back: UIDs are never reused.
+        uidplus(t, "b OK [COPYUID V 1 2] Copy completed.")
         check(len(files(other)) == 1, f"Other holds {files(other)}")
     finally:
         srv.stop()
@@ -314,7 +330,8 @@ def test_append(world):
         c = login(srv)
         u, t = append(c, "a", r'APPEND INBOX (\Seen $Forwarded) '
                       '"05-Mar-2021 10:20:30 +0100"', MSG)
-        check((u, t) == ([], "a OK Append completed."), f"got {u!r} {t!r}")
+        check(u == [], f"got {u!r}")
+        v = uidplus(t, "a OK [APPENDUID V 1] Append completed.")
         got = os.listdir(os.path.join(md, "cur"))
         check(len(got) == 1 and got[0].endswith(":2,Sa"), f"cur/ {got}")
         path = os.path.join(md, "cur", got[0])
@@ -326,14 +343,17 @@ def test_append(world):
               f"dovecot-keywords {keywords_file(md)!r}")
         start = time.time()
         u, t = append(c, "b", "APPEND INBOX", MSG, sync=False)
-        check((u, t) == ([], "b OK Append completed."), f"got {u!r} {t!r}")
+        check(u == [] and
+              t == f"b OK [APPENDUID {v} 2] Append completed.",
+              f"got {u!r} {t!r}")
         new = [n for n in os.listdir(os.path.join(md, "cur")) if n not in got]
         check(len(new) == 1 and new[0].endswith(":2,"), f"cur/ {new}")
         mtime = os.stat(os.path.join(md, "cur", new[0])).st_mtime
         check(abs(mtime - start) < 5, f"mtime {mtime}, want about {start}")
         u, t = append(c, "c", 'APPEND INBOX () " 5-Mar-2021 10:20:30 -0000"',
                       MSG, sync=False)
-        check(t == "c OK Append completed.", f"got {t!r}")
+        check(t == f"c OK [APPENDUID {v} 3] Append completed.",
+              f"got {t!r}")
         u, t = append(c, "d", "APPEND Nope", MSG, sync=False)
         check(t == "d " + TRYCREATE, f"got {t!r}")
         u, t = append(c, "e", 'APPEND INBOX "5-Mar-2021 25:00:00 +0000"',
@@ -350,7 +370,8 @@ def test_append(world):
         c.cmd("s", "SELECT INBOX")
         u, t = append(c, "h", "APPEND INBOX (NonJunk)", MSG)
         check(u[:2] == flags_lines(["$Forwarded", "NonJunk"]) and
-              u[2] == "* 4 EXISTS" and t == "h OK Append completed.",
+              u[2] == "* 4 EXISTS" and
+              t == f"h OK [APPENDUID {v} 4] Append completed.",
               f"got {u!r} {t!r}")
         c.cmd("z", "LOGOUT")
     finally:
@@ -372,6 +393,6 @@ def test_append_over_quota(world):
               f"tmp/ {os.listdir(os.path.join(md, 'tmp'))}")
         check(quota_used(md) == used, f"quota {quota_used(md)}, want {used}")
         u, t = append(c, "b", "APPEND INBOX", b"x\r\n")
-        check(t == "b OK Append completed.", f"got {t!r}")
+        uidplus(t, "b OK [APPENDUID V 2] Append completed.")
     finally:
         srv.stop()

@@ -42,7 +42,8 @@ static void
 emit(int i, const char *status, const void *data, size_t len)
 {
 	printf("ITEM %d %s %zu\n", i, status, len);
-	fwrite(data, 1, len, stdout);
+	if (len > 0)   /* an empty section's buffer is NULL */
+		fwrite(data, 1, len, stdout);
 	putchar('\n');
 }
 

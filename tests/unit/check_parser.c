@@ -487,6 +487,18 @@ START_TEST(sections)
 	       "ERR a: Missing ']' | CMD b NOOP");
 	EXPECT(&o, "a FETCH 1 BODY[\x01]\r\nb NOOP\r\n",
 	       "ERR a: Invalid characters in atom | CMD b NOOP");
+	/* header-fld-name is an astring (RFC 3501 9): a literal becomes a
+	 * quoted string of the section's text */
+	EXPECT(&o, "a FETCH 1 BODY[HEADER.FIELDS (From {7}\r\nSubject)]\r\n",
+	       "WAIT 7 | CMD a FETCH 1 BODY[HEADER.FIELDS (From \"Subject\")]");
+	EXPECT(&o, "a FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT ({3+}\r\nX\"\\)]"
+	       "<0.5>\r\n",
+	       "CMD a FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (\"X\\\"\\\\\")]"
+	       "<0.5>");
+	EXPECT(&o, "a FETCH 1 BODY[HEADER.FIELDS ({2}\r\nA\nB)]\r\n"
+	       "b NOOP\r\n",
+	       "WAIT 2 | ERR a: Invalid characters in header field name | "
+	       "CMD b NOOP");
 }
 END_TEST
 
