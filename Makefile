@@ -34,7 +34,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all check unit-check session-check interop-check check-asan \
-	check-valgrind test-programs fuzz demo install clean distclean
+	check-valgrind test-programs fuzz demo install clean distclean bench
 
 all: $(PROGS)
 
@@ -97,15 +97,16 @@ interop-check: all
 test-programs: all $(UNIT_BIN) $(TOOL_BIN)
 
 # check-asan: the whole tree once more in build-asan/ with AddressSanitizer
-# and UBSan, and every test of `check` against it; a report anywhere, a
-# forked connection process included, fails the run (tests/sanitize.sh).
+# and UBSan, and the unit, session, interop, store and mail tests against
+# it (not tests/ops, which relinks imapd for `make install`); a report
+# anywhere, a forked connection process included, fails the run
+# (tests/sanitize.sh).
 # The runtimes are linked statically: only then does gcc's UBSan write its
 # reports to log_path rather than to a stderr nobody reads, and libasan
 # need not come first in LD_PRELOAD ahead of the harness's wrappers.
-# Leaks: LeakSanitizer looks at exit(), so it checks the unit tests, the
-# tools, rimapd and the imapd master. A connection process ends in _exit()
-# and has dropped privileges, which makes it undumpable, and LSan's
-# ptrace-based stop-the-world cannot work there; its leaks are what
+# Leaks: LeakSanitizer checks at exit(): the unit tests, the tools,
+# rimapd, imapd -i and the imapd master. A connection process of the
+# daemon ends in _exit(), which LSan does not see; its leaks are what
 # check-valgrind is for.
 ASAN_B = build-asan
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -141,6 +142,21 @@ fuzz: $(FUZZ_SRC)
 			$(B)/fuzz/$$name.corpus tests/fuzz/corpus/$$name; \
 	done
 
+# --- benchmark -------------------------------------------------------------
+
+# bench: skua and a private Dovecot side by side on copies of the same
+# generated corpora (cached in $(B)/bench), every workload alternately on
+# both; prints a table with the ratios and the targets of issue 8.
+# QUICK=1: small corpora and fewer repetitions (under two minutes).
+# README.md, "Benchmarks", says what each workload is.
+$(B)/bench/imapbench: tests/bench/imapbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(OPENSSL_CFLAGS) -o $@ $< $(OPENSSL_LIBS)
+
+bench: all $(B)/bench/imapbench
+	@sh scripts/deps.sh check
+	@python3 tests/bench/run.py --build $(B) $(if $(QUICK),--quick)
+
 # --- demo ------------------------------------------------------------------
 
 demo: all
@@ -156,6 +172,7 @@ DESTDIR ?=
 systemdunitdir = $(prefix)/lib/systemd/system
 pamdir = /etc/pam.d
 xinetddir = /etc/xinetd.d
+fail2bandir = /etc/fail2ban
 docdir = $(datarootdir)/doc/skua
 # Files with paths in them are templates (*.in) or name the default paths.
 SUBST = sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
@@ -191,6 +208,12 @@ install: all
 		install -m 644 $(B)/etc/$$n $(DESTDIR)$(xinetddir)/$$n; \
 	done
 	install -m 644 $(B)/etc/inetd.conf $(DESTDIR)$(docdir)/inetd.conf
+	install -d $(DESTDIR)$(fail2bandir)/filter.d $(DESTDIR)$(fail2bandir)/jail.d
+	install -m 644 etc/fail2ban/filter.d/skua-imapd.conf \
+		$(DESTDIR)$(fail2bandir)/filter.d/skua-imapd.conf
+	[ -e $(DESTDIR)$(fail2bandir)/jail.d/skua-imapd.conf ] || \
+		install -m 644 etc/fail2ban/jail.d/skua-imapd.conf \
+		$(DESTDIR)$(fail2bandir)/jail.d/skua-imapd.conf
 	@echo "installed under $(DESTDIR)$(prefix); configuration in $(DESTDIR)$(sysconfdir)/skua"
 
 clean:

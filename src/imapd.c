@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,6 +138,29 @@ announce_user_limit(void)
 		 pw ? pw->pw_name : "no name");
 }
 
+/* session_memory_limit: the connection process, root before login and
+ * the user after, may hold that much heap and private data
+ * (RLIMIT_DATA, which unlike RLIMIT_AS leaves mapped files and shared
+ * libraries alone). Soft and hard alike, so that the user cannot raise
+ * it after the privilege drop. AddressSanitizer reserves terabytes of
+ * shadow memory that would count, so a sanitizer build goes without. */
+static void
+limit_memory(const struct config *c)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)c;
+#else
+	struct rlimit r;
+
+	if (c->session_memory_limit <= 0)
+		return;
+	r.rlim_cur = r.rlim_max = (rlim_t)c->session_memory_limit;
+	if (setrlimit(RLIMIT_DATA, &r) < 0)
+		log_warn("session_memory_limit: setrlimit: %s",
+			 strerror(errno));
+#endif
+}
+
 static int
 run_session(const struct config *c, SSL_CTX *tls, int in_fd, int out_fd,
 	    int implicit_tls, const struct sockaddr *peer,
@@ -146,6 +170,7 @@ run_session(const struct config *c, SSL_CTX *tls, int in_fd, int out_fd,
 				    .local = local };
 	char where[ADDR_STR_MAX] = "unknown";
 
+	limit_memory(c);
 	p.stream = fdstream_new(in_fd, out_fd, tls);
 	if (peer != NULL && peer->sa_family != AF_UNIX)
 		addr_ntop(peer, where, sizeof(where));
@@ -255,6 +280,21 @@ adopt_systemd_sockets(struct listener *l, int *tls_r)
 	return (size_t)n;
 }
 
+static void
+set_login_limits(struct listener *l, const struct config *c)
+{
+	struct listener_login_limits ll = {
+		.failures_per_ip = c->auth_failures_per_ip,
+		.failure_window = c->auth_failure_window,
+		.block_time = c->auth_block_time,
+		.block_exempt = c->auth_block_exempt,
+		.max_unauth_per_ip = c->max_unauth_connections_per_ip,
+		.max_per_user = c->max_user_connections,
+	};
+
+	listener_set_login_limits(l, &ll);
+}
+
 static int
 daemon_main(struct options *o, struct daemon_state *st)
 {
@@ -313,6 +353,7 @@ daemon_main(struct options *o, struct daemon_state *st)
 		listener_set_limits(l, st->config.max_connections,
 				    st->config.max_connections_per_ip);
 		listener_set_proxy_trusted(l, st->config.proxy_trusted);
+		set_login_limits(l, &st->config);
 		ev = listener_run(l, serve_connection, st);
 		if (ev != LISTENER_RELOAD)
 			break;

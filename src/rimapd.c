@@ -54,6 +54,7 @@ main(int argc, char **argv)
 	struct passwd *pw;
 	char err[CONFIG_ERR_MAX];
 	struct session_params p = { .config = &c };
+	int ret;
 
 	proctitle_init(argc, argv, "rimapd");
 	log_open("rimapd", "mail", 1);
@@ -83,5 +84,7 @@ main(int argc, char **argv)
 	p.preauth = &u;
 	p.stream = fdstream_new(0, 1, NULL);
 	/* The session logs "login: ... mech=PREAUTH" (imapd(8), LOGGING). */
-	return session_run(&p);
+	ret = session_run(&p);
+	config_free(&c);
+	return ret;
 }

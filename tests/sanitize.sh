@@ -53,15 +53,21 @@ valgrind)
 	}
 	# Every process of the server, the forked connection processes
 	# included, logs to its own file; a definite leak counts as an
-	# error, a still reachable block at exit does not.
+	# error, a still reachable block at exit does not. No vgdb: its
+	# FIFOs, made before the privilege drop, could not be removed after.
 	SKUA_WRAP="valgrind --quiet --trace-children=yes
 		--child-silent-after-fork=no --error-exitcode=86
 		--leak-check=full --errors-for-leak-kinds=definite
-		--show-leak-kinds=definite --num-callers=30
+		--show-leak-kinds=definite --num-callers=30 --vgdb=no
+		--suppressions=$(pwd)/tests/valgrind.supp
 		--log-file=$logs/vg.%p"
 	SKUA_TIMEOUT_FACTOR=${SKUA_TIMEOUT_FACTOR:-6}
 	export SKUA_WRAP SKUA_TIMEOUT_FACTOR
-	python3 tests/session/run.py --build "$build" "$@" || fail=1
+	# The verdict is valgrind's. Some tests cannot pass under it (peak
+	# RSS, process titles, tight timing); their failures are shown,
+	# and make check is where behaviour is judged.
+	python3 tests/session/run.py --build "$build" "$@" ||
+		echo "valgrind: failed tests above are not counted"
 	# With --quiet a clean process leaves an empty file.
 	reports=$(find "$logs" -type f -size +0 | sort)
 	;;

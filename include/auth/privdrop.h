@@ -16,14 +16,18 @@
 /* 1 when the process can change to another user (it is root). */
 int privdrop_possible(void);
 /* Checks whether this process may serve user: never root (uid 0), else
- * anyone when root, else only the user with its own uid. Returns 0, or -1
- * with *err_r set to a message fit for the client: "logging in as root is
- * not allowed", or "this server runs as uid N and can serve only that
- * user". */
+ * anyone when root, else only the user with its own uid; and, under the
+ * standalone listener, whether the user has fewer sessions than
+ * max_user_connections (util/childlink.h asks the listener, which then
+ * counts this process as the user's). Returns 0, or -1 with *err_r set
+ * to a message fit for the client: "logging in as root is not allowed",
+ * "this server runs as uid N and can serve only that user", or "Too many
+ * sessions for this user; try again later". */
 int privdrop_allowed(const struct auth_user *user, const char **err_r);
 /* Drops to the user (groups from getgrouplist, then setresgid and
  * setresuid; when not root it only verifies the uid), verifies the drop,
  * sets umask 077, changes to the home and sets HOME, USER and LOGNAME.
+ * First of all it closes the link to the listener (util/childlink.h).
  * Any failure is fatal, including uid 0 and a home it cannot enter: a
  * process left half-dropped must not serve anyone. */
 void privdrop_become(const struct auth_user *user);

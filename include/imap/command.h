@@ -26,12 +26,17 @@ enum session_state {
 #define ST_AUTHED (ST_AUTH | ST_SELECTED)
 
 #define SESSION_IN_SIZE 16384
+/* The largest message APPEND takes (the parser's max_sunk_literal), as
+ * APPENDLIMIT announces it (RFC 7889). */
+#define SESSION_APPEND_LIMIT (64 * 1024 * 1024)
 
 struct mailstore;
 struct rawlog;
 struct folder;
 struct view;
 struct keywords;
+struct seqset;
+struct context_list;
 
 /* The selected mailbox (RFC 3501 3.3). */
 struct selected {
@@ -56,6 +61,7 @@ struct session {
 	struct selected sel;            /* valid in ST_SELECTED */
 	int uid_command;                /* the command came as UID ... */
 	unsigned cmd_flags;             /* CMD_* of the running command */
+	unsigned enabled;               /* SESSION_EXT_*: session_enabled */
 	char peer_ip[ADDR_STR_MAX];     /* "" when unknown */
 	int peer_local;                 /* peer is in local_networks */
 	int auth_failures;
@@ -78,6 +84,13 @@ struct session {
 	 * unlinked file in the Maildir's tmp/ (session.c). */
 	int literal_fd;                 /* -1: none */
 	int literal_errno;              /* a write into it failed, or 0 */
+
+	/* SEARCHRES "$": the saved UIDs, malloc'ed, NULL when empty
+	 * (imap/searchres.h). */
+	struct seqset *searchres;
+
+	/* RFC 5267 updating contexts (imap/context.h), NULL when none. */
+	struct context_list *contexts;
 
 	/* Bytes read from the stream and not yet consumed by the parser. */
 	unsigned char in[SESSION_IN_SIZE];
@@ -109,8 +122,10 @@ int command_has_args(struct session *s, const struct command *cmd);
 /* 1 when LOGIN and AUTHENTICATE are allowed on this connection now
  * (encrypted, or plaintext_auth permits it for this peer). */
 int session_plaintext_ok(struct session *s);
-/* The file holding the literal the parser sank for the running command
- * (APPEND's message), positioned at its end, or -1 with *errno_r set
+/* The file holding the literals the parser sank for the running command
+ * (APPEND's messages, one after another in the order of the arguments:
+ * each at the sum of the sizes of the sunk ones before it), positioned
+ * at its end, or -1 with *errno_r set
  * when writing it failed (0 when there is none). The session closes it
  * after the command. */
 int session_literal_fd(struct session *s, int *errno_r);
@@ -136,6 +151,16 @@ void session_login_done(struct session *s, const char *tag,
  * session must end (s->closing is set: UIDVALIDITY changed, and BYE was
  * sent). */
 int  session_announce(struct session *s, int allow_expunge, int uid_fetch);
+/* Extensions this connection has turned on, for its whole life: by
+ * ENABLE (RFC 5161, src/imap/cmd_enable.c) or, for CONDSTORE, by any
+ * CONDSTORE enabling command (RFC 7162 3.1, imap/condstore.h). QRESYNC
+ * implies CONDSTORE. */
+#define SESSION_EXT_CONDSTORE   0x01
+#define SESSION_EXT_QRESYNC     0x02
+#define SESSION_EXT_UTF8_ACCEPT 0x04    /* RFC 6855 3 */
+#define SESSION_EXT_IMAP4REV2   0x08    /* RFC 9051; not enabled yet */
+/* 1 when every bit of ext_bit is on. */
+int  session_enabled(const struct session *s, unsigned ext_bit);
 /* Ends a command with "tag OK text": in the selected state it first
  * syncs the mailbox and sends the untagged updates the client may hear
  * now (EXISTS, RECENT, FETCH FLAGS, and EXPUNGE unless the command is
@@ -152,14 +177,20 @@ command_fn cmd_capability, cmd_noop, cmd_logout, cmd_id;
 command_fn cmd_starttls;
 command_fn cmd_login, cmd_authenticate;
 command_fn cmd_uid;
-command_fn cmd_select, cmd_examine, cmd_close, cmd_check, cmd_expunge;
+command_fn cmd_select, cmd_examine, cmd_close, cmd_check, cmd_expunge,
+	   cmd_unselect;
 command_fn cmd_idle;
 command_fn cmd_compress;
 command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,
 	   cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status;
+command_fn cmd_namespace;
 command_fn cmd_append, cmd_store, cmd_copy;
+command_fn cmd_move;
 command_fn cmd_fetch;
 command_fn cmd_search;
+command_fn cmd_enable;
 command_fn cmd_sort, cmd_thread;
+command_fn cmd_getquota, cmd_getquotaroot, cmd_setquota;
+command_fn cmd_replace;
 
 #endif

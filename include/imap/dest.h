@@ -27,5 +27,11 @@ int  dest_open(struct session *s, const struct command *cmd,
 void dest_fail(struct session *s, const struct command *cmd,
 	       const struct dest *d, const char *what, const char *err);
 void dest_close(struct dest *d);
+/* Before APPEND's literal is invited (RFC 3502's example answers
+ * "NO [TRYCREATE]" instead of "+"): returns 0 when the astring a names a
+ * mailbox that can take messages, or is no name at all (the complete
+ * command will answer BAD), else -1 after answering NO as dest_open. */
+int  dest_check(struct session *s, const struct command *cmd,
+		const struct arg *a);
 
 #endif

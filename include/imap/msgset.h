@@ -17,5 +17,10 @@
  * *err_r fit for BAD. */
 int  msgset_parse(struct session *s, const struct arg *a, struct seqset *set,
 		  const char **err_r);
+/* Parses a as a UID set (UID EXPUNGE) into resolved, increasing UID
+ * ranges, UIDs no message has included. Returns 0, or -1 with *err_r.
+ * Both read "$" as the saved search result (RFC 5182, imap/searchres.h). */
+int  msgset_parse_uids(struct session *s, const struct arg *a,
+		       struct seqset *set, const char **err_r);
 
 #endif

@@ -39,9 +39,12 @@
  *
  * Literal sinks. A literal that is a message (APPEND's) may be far larger
  * than anything we want in memory. The caller may install a sink
- * (parser_set_sink): for each literal at the top level of a command, once
- * its header "{n}" or "{n+}" is complete and n is within
- * max_sunk_literal, the parser asks the sink's open(); when it says yes,
+ * (parser_set_sink): for each literal of a command, at any depth (but
+ * not inside BODY[...]), once its header "{n}" or "{n+}" is complete and
+ * n is within
+ * max_sunk_literal, the parser asks the sink's open() (which sees the
+ * top-level arguments so far; an open list is the last of them); when it
+ * says yes,
  * the literal's data goes to write() as it arrives instead of into memory,
  * max_literal and max_literals_total do not apply to it, and the
  * argument is an ARG_LITERAL with sunk = 1, data NULL and len n. A

@@ -43,6 +43,14 @@ struct search_key *search_parse_charset(const struct arg *args, size_t n,
 /* Gives "*" its meaning in the sequence and UID sets of the tree: exists
  * for sequence numbers, max_uid for UIDs (RFC 3501 6.4.8). */
 void search_resolve(struct search_key *k, uint32_t exists, uint32_t max_uid);
+/* Gives "$" (RFC 5182) in the tree the saved result: resolved UID
+ * ranges (imap/searchres.h), which must outlive the tree. Unbound, "$"
+ * matches nothing. */
+struct seqset;
+void search_bind_saved(struct search_key *k, const struct seqset *uids);
+/* 1 when the tree holds a MODSEQ key (RFC 7162 3.1.5): the answer then
+ * ends with the highest MODSEQ found (3.1.6, 3.1.10). */
+int  search_has_modseq(const struct search_key *k);
 
 /* One pass over a folder. Matching needs scratch memory; a run holds it
  * so that a mailbox of many messages costs no allocation per message.

@@ -57,4 +57,21 @@ void view_announce(struct view *v, struct stream *out, int allow_expunge,
  * its STORE's answer. */
 void view_flags_told(struct view *v, uint32_t uid);
 
+/* CONDSTORE and QRESYNC (RFC 7162), set by the session once enabled. */
+#define VIEW_MODSEQ   0x01  /* UID and MODSEQ in every FETCH the view
+			     * sends (3.1, 3.2.4) */
+#define VIEW_VANISHED 0x02  /* VANISHED instead of EXPUNGE (3.2.10.2) */
+void view_set_mode(struct view *v, unsigned mode);
+unsigned view_mode(const struct view *v);
+/* The HIGHESTMODSEQ the client may be told now: that of the last sync
+ * that left no expunge unannounced, so below the MODSEQ of every expunge
+ * the client has not heard of (RFC 7162 3.2, the example of 6). */
+uint64_t view_highestmodseq(const struct view *v);
+/* Notes a MODSEQ sent in an untagged FETCH. */
+void view_modseq_sent(struct view *v, uint64_t modseq);
+/* When a MODSEQ above view_highestmodseq was sent since the last call,
+ * writes "* OK [HIGHESTMODSEQ n]" with the safe value, so that a client
+ * never counts past an expunge it has not been told of (RFC 7162 3.2). */
+void view_modseq_fence(struct view *v, struct stream *out);
+
 #endif

@@ -68,6 +68,12 @@ int section_parse(const char *spec, const char *partial_text,
 int section_fetch(const struct section *s, const struct mail_part *root,
 		  const unsigned char *data, struct buf *out);
 
+/* The part that the section's part numbers name, resolved as
+ * section_fetch resolves them (the root when there are none), or NULL
+ * when the structure has no such part. */
+const struct mail_part *section_part(const struct section *s,
+				     const struct mail_part *root);
+
 /* The section's name for the FETCH response: "BODY[1.2.HEADER]<0>" (the
  * partial shows only its origin, RFC 3501 7.4.2). */
 const char *section_name(const struct section *s, struct arena *a);

@@ -4,7 +4,9 @@
  * The listener never parses IMAP. It accepts, reads the PROXY protocol
  * header on the listeners that expect one (from trusted proxies only),
  * applies the connection limits (total, and per client address), forks
- * one process per connection and reaps the children. Signals are turned
+ * one process per connection and reaps the children. Through a link to
+ * each child it counts failed logins per address and sessions per user
+ * (listener_set_login_limits). Signals are turned
  * into return values of listener_run, so that main() decides what a
  * SIGHUP or a SIGTERM means. */
 #ifndef SKUA_NET_LISTENER_H
@@ -67,6 +69,19 @@ int  listener_adopt(struct listener *l, int fd, int tls, char *err,
 const struct listen_socket *listener_sockets(const struct listener *l,
 					     size_t *count_r);
 void listener_set_limits(struct listener *l, long max_total, long max_per_ip);
+
+/* The limits that depend on what happens inside a connection, which each
+ * child reports over its link (util/childlink.h). */
+struct listener_login_limits {
+	long failures_per_ip;   /* failed logins, then refused; 0: never */
+	long failure_window;    /* seconds they count for */
+	long block_time;        /* seconds an address is then refused */
+	const char *block_exempt;       /* networks never counted (copied) */
+	long max_unauth_per_ip; /* connections not logged in, per address */
+	long max_per_user;      /* sessions per user; 0: any number */
+};
+void listener_set_login_limits(struct listener *l,
+			       const struct listener_login_limits *limits);
 /* Accepts and forks until SIGTERM/SIGINT (LISTENER_STOP) or SIGHUP
  * (LISTENER_RELOAD). Children keep running across a reload; call again to
  * go on. In the child, the listening sockets are closed, signals are back

@@ -46,7 +46,8 @@ struct folder;
  * (skua.recent), so the next read-write session still sees them as
  * recent; new mail still moves to cur/ and gets its UIDs, as with
  * Dovecot, which is bookkeeping, not a change to the mailbox. Returns 0,
- * or -1 with *err_r. */
+ * FOLDER_OVERQUOTA when the disk is too full to write the folder's
+ * files, or -1 with *err_r. */
 int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
 #define FOLDER_RESET -2
@@ -62,6 +63,14 @@ int  folder_sync(struct folder *f, struct folder_changes *ch,
 
 uint32_t folder_uidvalidity(const struct folder *f);
 uint32_t folder_uidnext(const struct folder *f);
+/* The folder's directory, as given to folder_open. */
+const char *folder_dir(const struct folder *f);
+/* The mailbox GUID that dovecot-uidlist's header keeps (32 hex digits):
+ * made with the file, so kept by RENAME and new after DELETE and CREATE
+ * or a new UIDVALIDITY; the MAILBOXID of RFC 8474 4. A list that has
+ * none yet (imported, or written by an old writer) is given one now.
+ * Returns it, or NULL with *err_r. */
+const char *folder_mailbox_guid(struct folder *f, const char **err_r);
 /* MODSEQs (RFC 7162), from skua.index: the highest given in this folder,
  * and that of one message (0 if unknown). */
 uint64_t folder_highestmodseq(const struct folder *f);
@@ -71,6 +80,12 @@ uint64_t folder_modseq(const struct folder *f, uint32_t uid);
  * comparing UID sets (RFC 7162 3.2.5.2). */
 int  folder_expunged_since(const struct folder *f, uint64_t modseq,
 			   uint32_t **uids_r, size_t *n_r);
+/* Holds skua.index's lock from a check of MODSEQs to the change made on
+ * its strength, for a conditional STORE (RFC 7162 3.1.3): no other skua
+ * process numbers a change meanwhile. Syncs and flag changes may run
+ * inside; calls nest. Returns 0, or -1 with *err_r. */
+int  folder_modseq_lock(struct folder *f, const char **err_r);
+void folder_modseq_unlock(struct folder *f);
 /* The messages in UID order, as of the last sync. */
 const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
 /* The message with uid, or NULL. O(log n). */
@@ -106,7 +121,8 @@ int  folder_expunge(struct folder *f, uint32_t uid, const char **err_r);
  * message into; commit fsyncs it, sets its mtime to date, moves it into
  * cur/ with its flags and returns its UID; abort removes it. Commit
  * returns FOLDER_OVERQUOTA, with the message removed, when it would
- * exceed the quota. */
+ * exceed the quota; begin, commit, folder_copy and folder_move return it
+ * too when the disk or the file system quota is full (ENOSPC, EDQUOT). */
 struct folder_append;
 int  folder_append_begin(struct folder *f, struct folder_append **a_r,
 			 int *fd_r, const char **err_r);
@@ -120,6 +136,15 @@ void folder_append_abort(struct folder_append **a);
  * where possible, else as a copy of the bytes. Returns 0 with *uid_r,
  * 1 when the message is gone, FOLDER_OVERQUOTA, or -1 with *err_r. */
 int  folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
+		 unsigned flags, uint32_t keywords, uint32_t *uid_r,
+		 const char **err_r);
+/* Moves message uid of src into dst (RFC 6851) with the given flags and
+ * keywords (dst's letters), by one rename, so that at every moment the
+ * message is in exactly one of the two folders; across file systems, a
+ * copy and an expunge. The UID leaves src's list at its next sync.
+ * Returns 0 with *uid_r, 1 when the message is gone, FOLDER_OVERQUOTA,
+ * or -1 with *err_r (the message then stays in src). */
+int  folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 		 unsigned flags, uint32_t keywords, uint32_t *uid_r,
 		 const char **err_r);
 

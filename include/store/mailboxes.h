@@ -27,9 +27,13 @@ enum mbox_attr {
 	MBOX_TRASH         = 1 << 7,
 	MBOX_JUNK          = 1 << 8,
 	MBOX_ARCHIVE       = 1 << 9,
+	MBOX_NONEXISTENT   = 1 << 10,   /* with MBOX_NOSELECT: a level only,
+					 * without a directory (RFC 5258) */
+	MBOX_ALL           = 1 << 11,
+	MBOX_FLAGGED       = 1 << 12,
 };
 #define MBOX_SPECIAL_USE (MBOX_DRAFTS | MBOX_SENT | MBOX_TRASH | MBOX_JUNK | \
-			  MBOX_ARCHIVE)
+			  MBOX_ARCHIVE | MBOX_ALL | MBOX_FLAGGED)
 
 /* A special-use folder: its wire name and its one MBOX_DRAFTS... bit. */
 struct mbox_special {

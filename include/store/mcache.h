@@ -18,6 +18,7 @@
 #define MCACHE_BODYSTRUCTURE  2
 #define MCACHE_BODY           3
 #define MCACHE_PARTS          4         /* include/mail/cache_blob.h */
+#define MCACHE_PREVIEW        5         /* RFC 8970 text, include/mail/preview.h */
 #define MCACHE_MAX_BLOBS      8
 #define MCACHE_MAX_BLOB       (16u << 20)
 

@@ -33,6 +33,11 @@ int quota_get(const char *maildir, struct quota_usage *u, const char **err_r);
  * *err_r. */
 int quota_check(const char *maildir, int64_t bytes, int64_t messages,
 		struct quota_usage *u, const char **err_r);
+/* Until it is set back to 0, 0: quota_check counts bytes and messages
+ * less this much, for REPLACE (RFC 8508 3.4: "the quota implications of
+ * APPEND are evaluated within the context of the pending EXPUNGE so that
+ * only the net quota consumption is considered"). Nothing is written. */
+void quota_set_credit(int64_t bytes, int64_t messages);
 /* 1 when adding bytes and messages would exceed a limit (go over it;
  * reaching it exactly is allowed, as in Courier). */
 int quota_would_exceed(const struct quota_usage *u, int64_t bytes,

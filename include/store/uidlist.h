@@ -43,6 +43,9 @@ int  uidlist_open(const char *dir, const char *root, struct uidlist **list_r,
 int  uidlist_refresh(struct uidlist *list, const char **err_r);
 uint32_t uidlist_uidvalidity(const struct uidlist *list);
 uint32_t uidlist_next_uid(const struct uidlist *list);
+/* The mailbox GUID of the header (G, 32 hex digits), as Dovecot keeps
+ * it; "" until the file has one (the next write gives it one). */
+const char *uidlist_guid(const struct uidlist *list);
 /* The records in UID order. */
 const struct uidlist_rec *uidlist_records(const struct uidlist *list,
 					  size_t *count_r);

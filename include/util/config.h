@@ -45,10 +45,21 @@ struct config {
 	long idle_timeout;      /* seconds of inactivity once logged in */
 	long max_auth_failures; /* per connection, then BYE */
 	long auth_failure_delay; /* ms before a NO; doubles per failure */
+	long auth_failures_per_ip;      /* failed logins from one address
+					 * within auth_failure_window, then it
+					 * is refused; 0: never */
+	long auth_failure_window;       /* seconds */
+	long auth_block_time;           /* seconds an address is refused */
+	char *auth_block_exempt;        /* networks never blocked */
+	long max_unauth_connections_per_ip; /* not yet logged in */
+	long max_user_connections;      /* sessions of one user; 0: any */
+	long session_memory_limit;      /* bytes of data (RLIMIT_DATA) per
+					 * connection process; 0: none */
 	char *verbose_proctitle; /* yes | no: state in ps's title */
 	char *rawlog_users;     /* users whose sessions are traced */
 	char *rawlog_dir;       /* where: "~/..." is in the home */
 	long rawlog_max_size;   /* bytes per trace file */
+	char *quota_set;        /* yes | no: SETQUOTA (RFC 9208) allowed */
 
 	/* Derived when loaded: */
 	enum plaintext_auth plaintext;
@@ -56,6 +67,7 @@ struct config {
 	char namespace_sep;     /* namespace_separator[0] */
 	enum disk_names disk_names;
 	int proctitle;          /* verbose_proctitle is yes */
+	int quota_set_allowed;  /* quota_set is yes */
 	char *passwd_file;      /* with AUTH_BACKEND_PASSWD_FILE */
 	char *path;             /* the file read, NULL if none */
 };

@@ -21,6 +21,7 @@
 #include <security/pam_appl.h>
 
 #include "auth/pam.h"
+#include "util/childlink.h"
 
 struct pam_conv_data {
 	const char *name;
@@ -168,6 +169,7 @@ pam_check(const char *service, const char *name, const char *password,
 	/* An empty name would make PAM prompt for one. */
 	if (!name_ok(name) || password[0] == '\0') {
 		*err_r = "empty or invalid user name, or empty password";
+		childlink_auth_failed();
 		return AUTH_FAILED;
 	}
 	rc = pam_start(service, name, &conv, &h);
@@ -183,5 +185,7 @@ pam_check(const char *service, const char *name, const char *password,
 	pam_end(h, rc);
 	if (res == AUTH_OK)
 		*user = found;
+	else if (res == AUTH_FAILED)
+		childlink_auth_failed();        /* counted per address */
 	return res;
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "auth/privdrop.h"
+#include "util/childlink.h"
 #include "util/log.h"
 
 #define GROUPS_MAX 65536        /* the kernel's NGROUPS_MAX */
@@ -57,12 +58,18 @@ privdrop_allowed(const struct auth_user *user, const char **err_r)
 		*err_r = "logging in as root is not allowed";
 		return -1;
 	}
-	if (privdrop_possible() || user->uid == getuid())
-		return 0;
-	snprintf(msg, sizeof(msg), "this server runs as uid %lu and can "
-		 "serve only that user", (unsigned long)getuid());
-	*err_r = msg;
-	return -1;
+	if (!privdrop_possible() && user->uid != getuid()) {
+		snprintf(msg, sizeof(msg), "this server runs as uid %lu and "
+			 "can serve only that user", (unsigned long)getuid());
+		*err_r = msg;
+		return -1;
+	}
+	/* Last, so that only a login about to happen is counted. */
+	if (childlink_login(user->name) < 0) {
+		*err_r = "Too many sessions for this user; try again later";
+		return -1;
+	}
+	return 0;
 }
 
 /* The user's groups: the primary gid and every group that lists the name. */
@@ -197,6 +204,8 @@ privdrop_become(const struct auth_user *user)
 	gid_t *groups;
 	int n;
 
+	/* No line to the root listener survives the drop. */
+	childlink_close();
 	if (user->uid == 0)
 		fatal("privdrop: refusing to serve root (user %s)", user->name);
 	if (privdrop_possible()) {

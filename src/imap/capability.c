@@ -38,10 +38,51 @@ capability_list(struct session *s)
 	/* RFC 4315: APPENDUID, COPYUID and UID EXPUNGE. */
 	if (s->state != ST_NOT_AUTH)
 		buf_append_str(&b, " UIDPLUS");
+	/* RFC 6851 (cmd_copy.c), RFC 3502 (cmd_append.c); RFC 3516:
+	 * literal8 in APPEND (cmd_append.c) and BINARY[...] in FETCH
+	 * (fetch_binary.c). */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " MOVE MULTIAPPEND BINARY");
 	/* RFC 5256 and RFC 5957: commands of the selected state. */
 	if (s->state != ST_NOT_AUTH)
 		buf_append_str(&b, " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT"
 			       " THREAD=REFERENCES");
+	/* Mailbox names and status: NAMESPACE (RFC 2342), UNSELECT (RFC
+	 * 3691), CHILDREN (RFC 3348), LIST-EXTENDED (RFC 5258),
+	 * LIST-STATUS (RFC 5819), SPECIAL-USE and CREATE-SPECIAL-USE (RFC
+	 * 6154), STATUS=SIZE (RFC 8438) and APPENDLIMIT (RFC 7889), in
+	 * cmd_namespace.c, cmd_select.c, cmd_list.c, cmd_mailbox.c and
+	 * status.c. */
+	if (s->state != ST_NOT_AUTH)
+		buf_printf(&b, " NAMESPACE UNSELECT CHILDREN LIST-EXTENDED"
+			   " LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE"
+			   " STATUS=SIZE APPENDLIMIT=%u",
+			   (unsigned)SESSION_APPEND_LIMIT);
+	/* Search results and message identity: ESEARCH (RFC 4731),
+	 * SEARCHRES (RFC 5182), WITHIN (RFC 5032), SAVEDATE (RFC 8514),
+	 * OBJECTID (RFC 8474), in cmd_search.c, searchres.c, search.c,
+	 * objectid.c. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " ESEARCH SEARCHRES WITHIN SAVEDATE"
+			       " OBJECTID");
+	/* ESORT, CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267) in context.c. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " ESORT CONTEXT=SEARCH CONTEXT=SORT");
+	/* ENABLE (RFC 5161, cmd_enable.c), CONDSTORE and QRESYNC (RFC 7162,
+	 * condstore.c and the commands it touches). */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " ENABLE CONDSTORE QRESYNC");
+	/* QUOTA (RFC 9208 1, 3.1.1: QUOTA for RFC 2087 clients, one
+	 * QUOTA=RES- per resource, QUOTASET only when SETQUOTA works) in
+	 * cmd_quota.c and status.c; PREVIEW (RFC 8970) in cmd_fetch.c and
+	 * fetch_preview.c; REPLACE (RFC 8508) in cmd_replace.c. */
+	if (s->state != ST_NOT_AUTH) {
+		buf_append_str(&b, " QUOTA QUOTA=RES-STORAGE"
+			       " QUOTA=RES-MESSAGE");
+		if (s->config->quota_set_allowed)
+			buf_append_str(&b, " QUOTASET");
+		buf_append_str(&b, " PREVIEW REPLACE");
+	}
 	ret = arena_strndup(s->arena, b.data, b.len);
 	buf_free(&b);
 	return ret;

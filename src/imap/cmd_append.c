@@ -1,6 +1,25 @@
-/* src/imap/cmd_append.c — APPEND (RFC 3501 6.3.11).
+/* src/imap/cmd_append.c — APPEND (RFC 3501 6.3.11), with MULTIAPPEND
+ * (RFC 3502) and binary literals (RFC 3516 4.4).
  *
- *     APPEND mailbox [flag-list] [date-time] literal
+ *     APPEND mailbox 1*([flag-list] [date-time] (literal / literal8))
+ *
+ * MULTIAPPEND is all or nothing (RFC 3502 6.3.11: "If the server fails
+ * to append any message, none of the messages are appended"). Every
+ * message is first written whole into a tmp/ file of the destination;
+ * only when all of them are there are they committed, one after another.
+ * A commit that fails (over quota, a link that fails) expunges the
+ * messages committed before it and removes the rest from tmp/: the
+ * answer is NO and the mailbox is as it was, but for UIDs used up,
+ * which are never given again. A session selected on the destination may
+ * see the first messages and their expunge in between; that is the
+ * store's best (Maildir has no transaction over several files), and it
+ * can only happen when a commit fails, which the checks before (syntax,
+ * flags, empty messages, writing into tmp/) make rare.
+ *
+ * APPENDUID names the UIDs of all the messages as a set, in the order
+ * they came (RFC 4315 3, for MULTIAPPEND). A literal8 ~{n} (RFC 3516
+ * 4.4) is stored as it came, NULs and all: the server "MAY" change its
+ * content-transfer-encoding, and skua does not.
  *
  * Everything but the destination is checked first, so that a syntax error
  * (a bad flag, a date-time that is not RFC 3501 9's "dd-Mon-yyyy
@@ -20,7 +39,10 @@
  * it into an unlinked file in the Maildir's tmp/ as it comes (session.c,
  * bounded by max_sunk_literal), and we copy that file into the new one.
  * Only when no such file could be made is the literal in memory, bounded
- * by the parser's literal limit, and written from there. When the
+ * by the parser's literal limit, and written from there. The literals of
+ * one command share the file, one after another (session.c), so a
+ * message's literal is at the sum of the sizes of the sunk literals
+ * before it. When the
  * destination is the selected mailbox the new message is announced by
  * the sync in session_ok (EXISTS, RECENT), like anyone else's delivery. */
 #include <errno.h>
@@ -29,49 +51,84 @@
 #include <unistd.h>
 
 #include "imap/command.h"
+#include "imap/append.h"
 #include "imap/dest.h"
 #include "imap/flagnews.h"
 #include "imap/flags.h"
 #include "imap/response.h"
+#include "imap/uidrun.h"
 #include "mail/date.h"
 #include "store/folder.h"
 #include "util/log.h"
 
-struct append_req {
-	const struct arg *mailbox;
+
+/* RFC 3502 sets no number; this bounds the memory per command (the
+ * parser's max_args bounds it too). */
+#define APPEND_MAX_MESSAGES 1000
+
+struct append_msg {
 	const struct arg *flags;        /* NULL when not given */
 	const struct arg *literal;
+	off_t offset;                   /* of a sunk literal in the file */
 	time_t date;
+	unsigned sflags;
+	uint32_t keywords;
+	struct folder_append *a;        /* written, not yet committed */
 };
 
-/* Reads the arguments. Returns 0, or -1 with *err_r fit for BAD. */
+struct append_req {
+	const struct arg *mailbox;
+	struct append_msg *msgs;
+	size_t n;
+};
+
+/* Reads the arguments: the mailbox, then for each message an optional
+ * flag list, an optional date-time and the literal. Returns 0, or -1
+ * with *err_r fit for BAD. */
 static int
-parse_args(const struct command *cmd, struct append_req *req,
-	   const char **err_r)
+parse_args(struct session *s, const struct command *cmd,
+	   struct append_req *req, const char **err_r)
 {
-	size_t i = 1;
+	size_t i = 1, nlit = 0;
+	off_t offset = 0;
 	int tz;
 
 	*err_r = "Invalid arguments";
-	if (cmd->nargs < 2 || cmd->nargs > 4 ||
-	    cmd->args[cmd->nargs - 1].type != ARG_LITERAL)
+	if (cmd->nargs < 2 || cmd->args[cmd->nargs - 1].type != ARG_LITERAL)
 		return -1;
-	req->mailbox = &cmd->args[0];
-	req->literal = &cmd->args[cmd->nargs - 1];
-	req->flags = NULL;
-	req->date = time(NULL);
-	if (i < cmd->nargs - 1 && cmd->args[i].type == ARG_LIST)
-		req->flags = &cmd->args[i++];
-	if (i < cmd->nargs - 1) {
-		if (cmd->args[i].type != ARG_QUOTED ||
-		    date_parse_imap((const char *)cmd->args[i].data,
-				    &req->date, &tz) < 0) {
-			*err_r = "Invalid internal date.";
-			return -1;
-		}
-		i++;
+	for (size_t k = 1; k < cmd->nargs; k++)
+		nlit += cmd->args[k].type == ARG_LITERAL;
+	if (nlit > APPEND_MAX_MESSAGES) {
+		*err_r = "Too many messages in one APPEND";
+		return -1;
 	}
-	return i == cmd->nargs - 1 ? 0 : -1;
+	req->mailbox = &cmd->args[0];
+	req->msgs = arena_zalloc(s->arena, nlit * sizeof(*req->msgs));
+	req->n = 0;
+	while (i < cmd->nargs) {
+		struct append_msg *m = &req->msgs[req->n];
+
+		m->date = time(NULL);
+		if (cmd->args[i].type == ARG_LIST)
+			m->flags = &cmd->args[i++];
+		if (i < cmd->nargs && cmd->args[i].type == ARG_QUOTED) {
+			if (date_parse_imap((const char *)cmd->args[i].data,
+					    &m->date, &tz) < 0) {
+				*err_r = "Invalid internal date.";
+				return -1;
+			}
+			i++;
+		}
+		if (i >= cmd->nargs || cmd->args[i].type != ARG_LITERAL)
+			return -1;
+		m->literal = &cmd->args[i++];
+		if (m->literal->sunk) {
+			m->offset = offset;
+			offset += (off_t)m->literal->len;
+		}
+		req->n++;
+	}
+	return 0;
 }
 
 static int
@@ -89,12 +146,11 @@ write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* Copies the first n bytes of the file src into dst. */
+/* Copies n bytes at off of the file src into dst. */
 static int
-copy_fd(int src, int dst, size_t n)
+copy_fd(int src, off_t off, int dst, size_t n)
 {
 	unsigned char buf[65536];
-	off_t off = 0;
 
 	while (n > 0) {
 		ssize_t r = pread(src, buf, n < sizeof(buf) ? n : sizeof(buf),
@@ -110,101 +166,161 @@ copy_fd(int src, int dst, size_t n)
 }
 
 /* Writes the literal, from memory or from the session's file, to fd.
- * Returns 0, or -1 with *err_r set. */
+ * Returns 0, FOLDER_OVERQUOTA when the disk is full, or -1, with *err_r
+ * set. */
 static int
-write_message(struct session *s, const struct arg *lit, int fd,
+write_message(struct session *s, const struct append_msg *m, int fd,
 	      const char **err_r)
 {
-	int src, e;
+	int src, e, r;
 
 	*err_r = "cannot write the message into tmp/";
-	if (!lit->sunk)
-		return write_all(fd, lit->data, lit->len);
-	src = session_literal_fd(s, &e);
-	if (src < 0) {
+	if (!m->literal->sunk) {
+		r = write_all(fd, m->literal->data, m->literal->len);
+	} else if ((src = session_literal_fd(s, &e)) < 0) {
 		if (e != 0)
 			*err_r = arena_printf(s->arena, "cannot store the "
 					      "message in tmp/: %s",
 					      strerror(e));
-		return -1;
+		errno = e;
+		r = -1;
+	} else {
+		r = copy_fd(src, m->offset, fd, m->literal->len);
 	}
-	return copy_fd(src, fd, lit->len);
+	if (r < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+		*err_r = "Not enough disk space";
+		return FOLDER_OVERQUOTA;
+	}
+	return r;
 }
 
-/* Writes the message into d. Returns 0 with *uid_r, FOLDER_OVERQUOTA or
- * -1, with *err_r set for both. */
-static int
-save(struct session *s, struct dest *d, const struct append_req *req,
-     unsigned flags, uint32_t keywords, uint32_t *uid_r, const char **err_r)
-{
-	struct folder_append *a;
-	int fd;
-
-	if (folder_append_begin(d->f, &a, &fd, err_r) < 0)
-		return -1;
-	if (write_message(s, req->literal, fd, err_r) < 0) {
-		folder_append_abort(&a);
-		return -1;
-	}
-	return folder_append_commit(&a, flags, keywords, req->date, uid_r,
-				    err_r);
-}
-
-/* Parses the flags against d's keywords. Returns 0, or -1 after
- * answering. */
+/* Parses each message's flags against d's keywords. Returns 0, or -1
+ * after answering. */
 static int
 dest_flags(struct session *s, const struct command *cmd, struct dest *d,
-	   const struct append_req *req, unsigned *flags_r,
-	   uint32_t *keywords_r)
+	   struct append_req *req)
 {
 	const char *err = NULL;
-	int r;
+	int r = 0;
 
-	*flags_r = 0;
-	*keywords_r = 0;
-	if (req->flags == NULL)
-		return 0;
-	r = flags_parse(req->flags, d->kw, 1, flags_r, keywords_r, &err);
+	for (size_t i = 0; i < req->n && r == 0; i++) {
+		struct append_msg *m = &req->msgs[i];
+
+		if (m->flags != NULL)
+			r = flags_parse(m->flags, d->kw, 1, &m->sflags,
+					&m->keywords, &err);
+	}
 	if (r == 0)
 		return 0;
-	if (r == -2)
-		resp_tagged(s->stream, cmd->tag, "NO", "[LIMIT] Cannot create "
-			    "a new keyword: %s", err);
-	else
-		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+	flags_refuse(s, cmd, r, err, d->name);
 	return -1;
+}
+
+static void
+abort_all(struct append_req *req)
+{
+	for (size_t i = 0; i < req->n; i++)
+		folder_append_abort(&req->msgs[i].a);
+}
+
+/* Takes back the first n committed messages (RFC 3502: none is kept). */
+static void
+take_back(struct session *s, struct dest *d, const uint32_t *uids, size_t n)
+{
+	const char *err = NULL;
+
+	if (n == 0)
+		return;
+	if (folder_sync(d->f, NULL, &err) < 0) {
+		log_error("append: user=%s mailbox=%s: cannot take back %zu "
+			  "messages: %s", s->user.name, d->name, n, err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (folder_expunge(d->f, uids[i], &err) < 0)
+			log_error("append: user=%s mailbox=%s: cannot take "
+				  "back UID %u: %s", s->user.name, d->name,
+				  uids[i], err);
+}
+
+/* Writes every message into tmp/, then commits them all. Returns 0 with
+ * uids filled, FOLDER_OVERQUOTA or -1 with *err_r; on failure nothing
+ * is left in the mailbox. */
+static int
+save_all(struct session *s, struct dest *d, struct append_req *req,
+	 uint32_t *uids, const char **err_r)
+{
+	int fd, r = 0;
+	size_t i;
+
+	for (i = 0; i < req->n; i++) {
+		struct append_msg *m = &req->msgs[i];
+
+		if ((r = folder_append_begin(d->f, &m->a, &fd, err_r)) < 0 ||
+		    (r = write_message(s, m, fd, err_r)) < 0) {
+			abort_all(req);
+			return r;
+		}
+	}
+	for (i = 0; i < req->n && r == 0; i++) {
+		struct append_msg *m = &req->msgs[i];
+
+		r = folder_append_commit(&m->a, m->sflags, m->keywords,
+					 m->date, &uids[i], err_r);
+	}
+	if (r != 0) {
+		abort_all(req);
+		take_back(s, d, uids, i - 1);
+	}
+	return r;
 }
 
 void
 cmd_append(struct session *s, const struct command *cmd)
 {
+	append_run(s, cmd, NULL, NULL);
+}
+
+/* APPEND, and REPLACE's APPEND part (imap/append.h). */
+void
+append_run(struct session *s, const struct command *cmd,
+	   append_done_fn *done, void *ctx)
+{
 	struct append_req req;
 	struct dest d;
 	const char *err = NULL;
-	uint32_t keywords, uid = 0, uidvalidity;
+	uint32_t *uids, uidvalidity;
 	unsigned flags;
+	uint32_t keywords;
 	int kw_before, r;
 
-	if (parse_args(cmd, &req, &err) < 0 ||
-	    (req.flags != NULL &&
-	     flags_parse(req.flags, NULL, 0, &flags, &keywords, &err) < 0)) {
+	if (parse_args(s, cmd, &req, &err) < 0) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 		return;
 	}
+	for (size_t i = 0; i < req.n; i++)
+		if (req.msgs[i].flags != NULL &&
+		    flags_parse(req.msgs[i].flags, NULL, 0, &flags, &keywords,
+				&err) < 0) {
+			resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+			return;
+		}
 	if (dest_open(s, cmd, req.mailbox, &d) < 0)
 		return;
-	if (req.literal->len == 0) {
-		dest_close(&d);
-		resp_tagged(s->stream, cmd->tag, "NO", "Can't save a zero byte "
-			    "message.");
-		return;
-	}
+	for (size_t i = 0; i < req.n; i++)
+		if (req.msgs[i].literal->len == 0) {
+			dest_close(&d);
+			resp_tagged(s->stream, cmd->tag, "NO", "Can't save a "
+				    "zero byte message.");
+			return;
+		}
 	kw_before = flagnews_count(s);
-	if (dest_flags(s, cmd, &d, &req, &flags, &keywords) < 0) {
+	if (dest_flags(s, cmd, &d, &req) < 0) {
 		dest_close(&d);
 		return;
 	}
-	r = save(s, &d, &req, flags, keywords, &uid, &err);
+	uids = arena_zalloc(s->arena, req.n * sizeof(*uids));
+	r = save_all(s, &d, &req, uids, &err);
 	uidvalidity = folder_uidvalidity(d.f);
 	if (r == FOLDER_OVERQUOTA)
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
@@ -214,7 +330,11 @@ cmd_append(struct session *s, const struct command *cmd)
 	if (r != 0)
 		return;
 	flagnews_announce(s, kw_before, 1);
-	/* RFC 4315 3: the UID the message got, for the client's cache. */
-	session_ok(s, cmd, "[APPENDUID %u %u] Append completed.", uidvalidity,
-		   uid);
+	if (done != NULL) {             /* REPLACE answers (cmd_replace.c) */
+		done(s, cmd, uidvalidity, uids, req.n, ctx);
+		return;
+	}
+	/* RFC 4315 3: the UIDs the messages got, for the client's cache. */
+	session_ok(s, cmd, "[APPENDUID %u %s] Append completed.", uidvalidity,
+		   uidrun_format(s->arena, uids, req.n));
 }

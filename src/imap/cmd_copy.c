@@ -44,6 +44,7 @@ struct copy {
 	uint32_t *uids;                 /* copies made so far */
 	uint32_t *src_uids;             /* what each was copied from */
 	size_t n;
+	int move;                       /* MOVE: folder_move, not copy */
 };
 
 /* The destination's index for the source's keyword i, KW_NONE when it
@@ -99,8 +100,9 @@ copy_one(struct copy *c, uint32_t seq, const char **err_r)
 
 	if (view_is_expunged(s->sel.view, seq) || m == NULL)
 		return 1;
-	r = folder_copy(s->sel.folder, uid, c->d.f, m->flags,
-			map_keywords(c, m->keywords), &new_uid, err_r);
+	r = (c->move ? folder_move : folder_copy)(s->sel.folder, uid, c->d.f,
+			m->flags, map_keywords(c, m->keywords), &new_uid,
+			err_r);
 	if (r == 0) {
 		c->src_uids[c->n] = uid;
 		c->uids[c->n++] = new_uid;
@@ -212,4 +214,101 @@ cmd_copy(struct session *s, const struct command *cmd)
 	session_ok(s, cmd, "[COPYUID %u %s %s] Copy completed.", uidvalidity,
 		   uidrun_format(s->arena, c.src_uids, c.n),
 		   uidrun_format(s->arena, c.uids, c.n));
+}
+
+/* MOVE and UID MOVE (RFC 6851).
+ *
+ * Each message is moved by one rename into the destination (folder_move:
+ * at no moment is it in both folders or in neither, for any reader of
+ * the Maildir, so no client can see an intermediate state; RFC 6851 3.3
+ * wants the effect of COPY, STORE \Deleted and UID EXPUNGE without
+ * their intermediate states). The \Deleted flag is never set and no
+ * FETCH for a STORE is sent.
+ *
+ * RFC 6851 3.3: "each individual message SHOULD either be moved or
+ * unaffected", also when the command answers NO. Messages the client
+ * knows to be expunged make the whole command fail before anything is
+ * moved (NO [EXPUNGEISSUED], as COPY). A failure part-way (an I/O error,
+ * the quota of a destination outside the quota) stops the command: what
+ * was moved stays moved (that is the "moved or unaffected" RFC 6851
+ * allows, and undoing it would be one more chance to fail), the rest
+ * stays where it was, and the client hears of both: COPYUID and EXPUNGE
+ * for what moved, then NO.
+ *
+ * RFC 6851 4.3: COPYUID goes in an untagged OK before the EXPUNGEs, so
+ * the client learns the new UIDs before it forgets the old messages.
+ * The EXPUNGEs come from the view's sync in session_ok like any other
+ * expunge, so a session that enabled QRESYNC gets VANISHED (RFC 6851
+ * 4.4) from the same place. Moving into the selected mailbox itself is
+ * allowed (RFC 6851 3.3): the client sees EXPUNGE for the old numbers
+ * and EXISTS for the new ones. */
+void
+cmd_move(struct session *s, const struct command *cmd)
+{
+	struct copy c = { .s = s, .move = 1 };
+	struct seqset set;
+	const char *err = NULL;
+	uint32_t uidvalidity;
+	int kw_before, r;
+
+	if (cmd->nargs != 2) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments: "
+			    "MOVE wants a set and a mailbox");
+		return;
+	}
+	if (msgset_parse(s, &cmd->args[0], &set, &err) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+		return;
+	}
+	/* RFC 6851 3.3 has the effect of STORE and EXPUNGE: not in a
+	 * mailbox opened with EXAMINE (RFC 3501 6.3.2). */
+	if (s->sel.readonly) {
+		resp_tagged(s->stream, cmd->tag, "NO", "[READ-ONLY] Mailbox "
+			    "is read-only.");
+		return;
+	}
+	if (dest_open(s, cmd, &cmd->args[1], &c.d) < 0)
+		return;
+	if (set.n == 0) {
+		dest_close(&c.d);
+		session_ok(s, cmd, "No messages found.");
+		return;
+	}
+	for (size_t i = 0; i < set.n; i++)
+		for (uint64_t seq = set.r[i].lo; seq <= set.r[i].hi; seq++)
+			if (view_is_expunged(s->sel.view, (uint32_t)seq) ||
+			    folder_msg(s->sel.folder, view_uid(s->sel.view,
+				       (uint32_t)seq)) == NULL) {
+				dest_close(&c.d);
+				answer_failure(&c, cmd, 1, NULL);
+				return;
+			}
+	for (int i = 0; i < KEYWORDS_MAX; i++)
+		c.kwmap[i] = KW_UNMAPPED;
+	c.uids = arena_alloc(s->arena, set_count(&set) * sizeof(*c.uids));
+	c.src_uids = arena_alloc(s->arena, set_count(&set) *
+				 sizeof(*c.src_uids));
+	kw_before = flagnews_count(s);
+	r = copy_all(&c, &set, &err);
+	uidvalidity = folder_uidvalidity(c.d.f);
+	if (c.n > 0) {
+		flagnews_announce(s, kw_before, 1);
+		resp_untagged(s->stream, "OK [COPYUID %u %s %s] Moved UIDs.",
+			      uidvalidity,
+			      uidrun_format(s->arena, c.src_uids, c.n),
+			      uidrun_format(s->arena, c.uids, c.n));
+	}
+	if (r == 0) {
+		dest_close(&c.d);
+		session_ok(s, cmd, "Move completed.");
+		return;
+	}
+	if (c.n > 0)
+		log_error("move: user=%s mailbox=%s: stopped after %zu of "
+			  "%zu messages", s->user.name, c.d.name, c.n,
+			  set_count(&set));
+	/* What moved is expunged here: the client hears so before NO. */
+	if (session_announce(s, 1, s->uid_command) == 0)
+		answer_failure(&c, cmd, r, err);
+	dest_close(&c.d);
 }

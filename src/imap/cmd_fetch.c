@@ -32,8 +32,12 @@
 #include <unistd.h>
 
 #include "imap/command.h"
+#include "imap/condstore.h"
+#include "imap/fetch_binary.h"
+#include "imap/fetch_preview.h"
 #include "imap/flags.h"
 #include "imap/msgset.h"
+#include "imap/objectid.h"
 #include "imap/response.h"
 #include "imap/seqset.h"
 #include "imap/view.h"
@@ -55,6 +59,12 @@ enum fitem_kind {
 	FI_BODY,                /* BODY without a section */
 	FI_BODYSTRUCTURE,
 	FI_SECTION,             /* BODY[...], BODY.PEEK[...], RFC822* */
+	FI_MODSEQ,              /* RFC 7162 3.1.4.2 */
+	FI_SAVEDATE,            /* RFC 8514 4.2 */
+	FI_EMAILID,             /* RFC 8474 5.3 */
+	FI_THREADID,            /* RFC 8474 5.3: NIL (imap/objectid.h) */
+	FI_PREVIEW,             /* RFC 8970 (imap/fetch_preview.h) */
+	FI_BINARY,              /* RFC 3516 (imap/fetch_binary.h) */
 };
 
 #define FETCH_MAX_ITEMS 256
@@ -67,7 +77,10 @@ struct fitem {
 	enum fitem_kind kind;
 	const char *name;       /* as the response names it */
 	struct section sec;     /* FI_SECTION */
-	int seen_only;          /* FI_FLAGS added for \Seen: only if set */
+	int seen_only;          /* FI_FLAGS added for \Seen: only if set;
+				 * also UID and MODSEQ (RFC 7162 3.2.4) */
+	struct fetch_binary_item *bin;  /* FI_BINARY */
+	struct buf *bin_data;           /* FI_BINARY: this message's */
 };
 
 struct fetch {
@@ -84,6 +97,12 @@ struct fetch {
 	int expunged;           /* some message could not be answered */
 	int failed;             /* some message file could not be read */
 	int broken;             /* the client is gone: stop */
+	int changed;            /* CHANGEDSINCE given (RFC 7162 3.1.4.1) */
+	uint64_t changedsince;
+	int preview;            /* PREVIEW: 1 asked, 2 only with LAZY */
+	struct fetch_preview *pv;       /* set up when PREVIEW is asked */
+	const char *bin_code;   /* a BINARY item failed: NO [code] text */
+	const char *bin_text;
 };
 
 /* One message while it is being answered. */
@@ -97,6 +116,7 @@ struct fmsg {
 	struct mail_part *root;
 	time_t date;
 	int seen_changed;
+	const char *preview;    /* FI_PREVIEW; NULL answers NIL (LAZY) */
 };
 
 /* --- reading the items -------------------------------------------- */
@@ -104,8 +124,10 @@ struct fmsg {
 static int
 is_short(enum fitem_kind k)
 {
-	return k == FI_UID || k == FI_FLAGS || k == FI_INTERNALDATE ||
-		k == FI_SIZE;
+	return k == FI_UID || k == FI_MODSEQ || k == FI_FLAGS ||
+		k == FI_INTERNALDATE ||
+		k == FI_SIZE || k == FI_SAVEDATE || k == FI_EMAILID ||
+		k == FI_THREADID;
 }
 
 /* Adds an item unless one of the same name is there (Dovecot answers
@@ -182,7 +204,64 @@ static const struct {
 	{ "ENVELOPE", FI_ENVELOPE },
 	{ "BODY", FI_BODY },
 	{ "BODYSTRUCTURE", FI_BODYSTRUCTURE },
+	{ "MODSEQ", FI_MODSEQ },
+	{ "SAVEDATE", FI_SAVEDATE },
+	{ "EMAILID", FI_EMAILID },
+	{ "THREADID", FI_THREADID },
 };
+
+static int
+is_preview(const struct arg *a)
+{
+	return a->type == ARG_ATOM &&
+		strcasecmp((const char *)a->data, "PREVIEW") == 0;
+}
+
+/* PREVIEW, with mods the list after it or NULL (RFC 8970 6: "PREVIEW"
+ * [SP "(" preview-mod *(SP preview-mod) ")"]). LAZY holds only when
+ * every PREVIEW of the command has it. Returns 0, or -1 with *err_r. */
+static int
+add_preview(struct fetch *fx, const struct arg *mods, const char **err_r)
+{
+	int lazy = 0;
+
+	if (mods != NULL && fetch_preview_modifiers(mods, &lazy) < 0) {
+		*err_r = "Invalid PREVIEW modifiers";
+		return -1;
+	}
+	add_item(fx, FI_PREVIEW, "PREVIEW");
+	fx->preview = !lazy ? 1 : fx->preview == 1 ? 1 : 2;
+	return 0;
+}
+
+/* BINARY[..]<..>, BINARY.PEEK[..]<..>, BINARY.SIZE[..] (RFC 3516 4.2).
+ * Returns 0, or -1 with *err_r. */
+static int
+add_binary(struct fetch *fx, const char *atom, const char **err_r)
+{
+	struct fetch_binary_item bi;
+	struct fitem *it;
+	int r = fetch_binary_parse(atom, fx->s->arena, &bi, err_r);
+
+	if (r <= 0) {
+		if (r == 0)
+			*err_r = arena_printf(fx->s->arena,
+					      "Unknown parameter: %.100s",
+					      atom);
+		return -1;
+	}
+	if ((it = add_item(fx, FI_BINARY, bi.name)) == NULL)
+		return fx->nitems == FETCH_MAX_ITEMS ?
+			(*err_r = "Too many FETCH items", -1) : 0;
+	it->bin = arena_alloc(fx->s->arena, sizeof(*it->bin));
+	*it->bin = bi;
+	it->bin_data = arena_alloc(fx->s->arena, sizeof(*it->bin_data));
+	buf_init(it->bin_data, SIZE_MAX);
+	if (!bi.peek && !bi.size && !fx->s->sel.readonly)
+		fx->set_seen = 1;
+	fx->need_file = fx->need_parse = 1;
+	return 0;
+}
 
 /* One fetch-att (RFC 3501 9). Returns 0, or -1 with *err_r. */
 static int
@@ -205,6 +284,9 @@ parse_item(struct fetch *fx, const struct arg *a, const char **err_r)
 		fx->need_date |= k == FI_INTERNALDATE;
 		if (k == FI_ENVELOPE || k == FI_BODY || k == FI_BODYSTRUCTURE)
 			fx->need_file = fx->need_parse = 1;
+		/* EMAILID digests the bytes and INTERNALDATE. */
+		if (k == FI_EMAILID)
+			fx->need_file = fx->need_date = 1;
 		return 0;
 	}
 	if (strcasecmp(atom, "RFC822") == 0)
@@ -217,6 +299,10 @@ parse_item(struct fetch *fx, const struct arg *a, const char **err_r)
 	if (strncasecmp(atom, "BODY[", 5) == 0 ||
 	    strncasecmp(atom, "BODY.PEEK[", 10) == 0)
 		return parse_body_section(fx, atom, err_r);
+	if (strcasecmp(atom, "PREVIEW") == 0)
+		return add_preview(fx, NULL, err_r);
+	if (strncasecmp(atom, "BINARY", 6) == 0)
+		return add_binary(fx, atom, err_r);
 	*err_r = arena_printf(fx->s->arena, "Unknown parameter: %.100s", atom);
 	return -1;
 }
@@ -265,9 +351,16 @@ parse_items(struct fetch *fx, const struct arg *a, const char **err_r)
 			*err_r = "Invalid arguments";
 			return -1;
 		}
-		for (size_t i = 0; i < a->count; i++)
+		for (size_t i = 0; i < a->count; i++) {
+			if (is_preview(&a->list[i]) && i + 1 < a->count &&
+			    a->list[i + 1].type == ARG_LIST) {
+				if (add_preview(fx, &a->list[++i], err_r) < 0)
+					return -1;
+				continue;
+			}
 			if (parse_item(fx, &a->list[i], err_r) < 0)
 				return -1;
+		}
 	} else if (parse_item(fx, a, err_r) < 0) {
 		return -1;
 	}
@@ -275,6 +368,14 @@ parse_items(struct fetch *fx, const struct arg *a, const char **err_r)
 		struct fitem *it = add_item(fx, FI_FLAGS, "FLAGS");
 		if (it != NULL)
 			it->seen_only = 1;
+		/* RFC 7162 3.2.4: a FETCH that sets \Seen reports UID and
+		 * MODSEQ too once CONDSTORE is on. */
+		if (session_enabled(fx->s, SESSION_EXT_CONDSTORE)) {
+			if ((it = add_item(fx, FI_UID, "UID")) != NULL)
+				it->seen_only = 1;
+			if ((it = add_item(fx, FI_MODSEQ, "MODSEQ")) != NULL)
+				it->seen_only = 1;
+		}
 	}
 	return 0;
 }
@@ -543,6 +644,32 @@ write_date(struct fetch *fx, const struct fmsg *fm)
 	stream_printf(fx->s->stream, "INTERNALDATE \"%s\"", text);
 }
 
+/* RFC 8514 4.2: SAVEDATE as a date-time (imap/objectid.h says which). */
+static void
+write_savedate(struct fetch *fx, const struct fmsg *fm)
+{
+	char text[27];
+	struct tm tm;
+	time_t t;
+
+	if (objectid_savedate(fx->s->sel.folder, fm->m, &t) < 0) {
+		stream_puts(fx->s->stream, "SAVEDATE NIL");
+		return;
+	}
+	localtime_r(&t, &tm);
+	date_format_imap(t, (int)(tm.tm_gmtoff / 60), text);
+	stream_printf(fx->s->stream, "SAVEDATE \"%s\"", text);
+}
+
+static void
+write_emailid(struct fetch *fx, const struct fmsg *fm)
+{
+	char id[OBJECTID_EMAILID_LEN + 1];
+
+	objectid_emailid(fm->data, fm->len, fm->date, id);
+	stream_printf(fx->s->stream, "EMAILID (%s)", id);
+}
+
 /* Writes one item; returns 0 when it wrote nothing (FLAGS added for a
  * \Seen that was already set). */
 static int
@@ -553,7 +680,7 @@ write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
 	struct stream *out = s->stream;
 	const char *sep = first ? "" : " ";
 
-	if (it->kind == FI_FLAGS && it->seen_only && !fm->seen_changed)
+	if (it->seen_only && !fm->seen_changed)
 		return 0;
 	stream_puts(out, sep);
 	switch (it->kind) {
@@ -583,6 +710,28 @@ write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
 	case FI_SECTION:
 		write_section(fx, it, fm);
 		break;
+	case FI_SAVEDATE:
+		write_savedate(fx, fm);
+		break;
+	case FI_EMAILID:
+		write_emailid(fx, fm);
+		break;
+	case FI_THREADID:
+		stream_puts(out, "THREADID NIL");
+		break;
+	case FI_PREVIEW:
+		/* RFC 8970 6: msg-att-dynamic =/ "PREVIEW" SP nstring */
+		stream_puts(out, "PREVIEW ");
+		resp_nstring(out, fm->preview);
+		break;
+	case FI_BINARY:
+		fetch_binary_write(out, it->bin, it->bin_data);
+		break;
+	case FI_MODSEQ:
+		/* After \Seen was set: its new MODSEQ. */
+		stream_printf(out, "MODSEQ (%llu)", (unsigned long long)
+			      condstore_modseq(s, fm->uid));
+		break;
 	}
 	return 1;
 }
@@ -608,6 +757,30 @@ write_response(struct fetch *fx, const struct fmsg *fm)
 		fx->broken = 1;
 }
 
+/* Decodes the message's BINARY items (RFC 3516 4.3). When one cannot be
+ * decoded the command fails with NO: as Dovecot 2.3 does, the message
+ * gets a response with its UID alone, nothing is set \Seen, and the
+ * messages after it are not answered. Returns 0 or -1. */
+static int
+msg_binary(struct fetch *fx, struct fmsg *fm)
+{
+	for (size_t i = 0; i < fx->nitems; i++) {
+		struct fitem *it = &fx->items[i];
+
+		if (it->kind != FI_BINARY)
+			continue;
+		if (fetch_binary_make(it->bin, fm->root, fm->data,
+				      it->bin_data, &fx->bin_code,
+				      &fx->bin_text) < 0) {
+			if (stream_printf(fx->s->stream, "* %u FETCH (UID %u)"
+					  "\r\n", fm->seq, fm->uid) < 0)
+				fx->broken = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Answers one message. Everything that can fail is done before the
  * first byte of its response, so a response is never cut short. */
 static void
@@ -615,7 +788,7 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 {
 	struct session *s = fx->s;
 	struct fmsg fm = { .seq = seq, .fd = -1 };
-	int r;
+	int r, make_preview = 0;
 
 	fm.uid = view_uid(s->sel.view, seq);
 	fm.m = folder_msg(s->sel.folder, fm.uid);
@@ -623,7 +796,18 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 		fx->expunged = 1;
 		return;
 	}
-	if (fx->need_file || (fx->need_size && fm.m->vsize < 0) ||
+	/* RFC 7162 3.1.4.1: only messages changed after CHANGEDSINCE. */
+	if (fx->changed &&
+	    folder_modseq(s->sel.folder, fm.uid) <= fx->changedsince)
+		return;
+	/* RFC 8970 4.1: with LAZY only, a preview not in the cache is made
+	 * when the message is parsed anyway, else it is NIL. */
+	if (fx->pv != NULL && !fetch_preview_cached(fx->pv, fm.uid,
+						     fx->msg_arena, &fm.preview))
+		make_preview = !fetch_preview_lazy(fx->pv) || fx->need_parse;
+	if (make_preview)
+		r = msg_map(fx, &fm);
+	else if (fx->need_file || (fx->need_size && fm.m->vsize < 0) ||
 	    fx->need_date)
 		r = msg_open(fx, &fm);
 	else
@@ -636,8 +820,16 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 		msg_unmap(&fm);
 		return;
 	}
-	if (fx->need_parse)
+	if (fx->need_parse || make_preview)
 		fm.root = mail_parse(fm.data, fm.len, fx->msg_arena);
+	if (make_preview)
+		fm.preview = fetch_preview_make(fx->pv, fm.uid, fm.data, fm.len,
+						fm.root, fm.date,
+						fx->msg_arena);
+	if (msg_binary(fx, &fm) < 0) {
+		msg_unmap(&fm);
+		return;
+	}
 	if (fx->set_seen)
 		msg_set_seen(fx, &fm);
 	if (fm.m != NULL)
@@ -651,6 +843,12 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 		buf_free(&fx->out);
 		buf_init(&fx->out, FETCH_MAX_STRUCT);
 	}
+	for (size_t i = 0; i < fx->nitems; i++)
+		if (fx->items[i].kind == FI_BINARY &&
+		    fx->items[i].bin_data->cap > FETCH_KEEP_BUF) {
+			buf_free(fx->items[i].bin_data);
+			buf_init(fx->items[i].bin_data, SIZE_MAX);
+		}
 }
 
 /* --- the command --------------------------------------------------- */
@@ -659,9 +857,34 @@ static void
 fetch_run(struct fetch *fx, const struct seqset *set)
 {
 	for (size_t i = 0; i < set->n && !fx->broken; i++)
-		for (uint64_t seq = set->r[i].lo;
-		     seq <= set->r[i].hi && !fx->broken; seq++)
+		for (uint64_t seq = set->r[i].lo; seq <= set->r[i].hi &&
+		     !fx->broken && fx->bin_code == NULL; seq++)
 			fetch_msg(fx, (uint32_t)seq);
+}
+
+/* "FETCH set PREVIEW (LAZY)" is one fetch-att with its modifiers (RFC
+ * 8970 6), not a fetch-att and fetch modifiers (RFC 4466 2.4): when cmd
+ * is that, fills *out with the two as one list and returns 1. */
+static int
+preview_alone(struct session *s, const struct command *cmd,
+	      struct command *out)
+{
+	struct arg *args;
+	int lazy;
+
+	if (cmd->nargs != 3 || !is_preview(&cmd->args[1]) ||
+	    fetch_preview_modifiers(&cmd->args[2], &lazy) < 0)
+		return 0;
+	args = arena_alloc(s->arena, 2 * sizeof(*args));
+	args[0] = cmd->args[0];
+	memset(&args[1], 0, sizeof(args[1]));
+	args[1].type = ARG_LIST;
+	args[1].list = &cmd->args[1];
+	args[1].count = 2;
+	*out = *cmd;
+	out->args = args;
+	out->nargs = 2;
+	return 1;
 }
 
 void
@@ -671,26 +894,60 @@ cmd_fetch(struct session *s, const struct command *cmd)
 	struct seqset set;
 	const char *err = NULL;
 
-	if (cmd->nargs != 2) {
+	struct seqset vanished_uids;
+	int vanished = 0;
+	struct command pv_cmd;
+
+	if (preview_alone(s, cmd, &pv_cmd))
+		cmd = &pv_cmd;
+	if (cmd->nargs != 2 && cmd->nargs != 3) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments");
 		return;
 	}
 	fx.items = arena_alloc(s->arena, FETCH_MAX_ITEMS * sizeof(*fx.items));
 	if (msgset_parse(s, &cmd->args[0], &set, &err) < 0 ||
-	    parse_items(&fx, &cmd->args[1], &err) < 0) {
+	    parse_items(&fx, &cmd->args[1], &err) < 0 ||
+	    (cmd->nargs == 3 &&
+	     fetch_modifiers_parse(s, &cmd->args[2], &fx.changedsince,
+				   &vanished, &err) < 0) ||
+	    (vanished && msgset_parse_uids(s, &cmd->args[0], &vanished_uids,
+					   &err) < 0)) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 		return;
 	}
+	/* RFC 7162 3.1.4.1: CHANGEDSINCE implies MODSEQ (and, with the
+	 * MODSEQ item, is a CONDSTORE enabling command, 3.1). */
+	fx.changed = cmd->nargs == 3;
+	if (fx.changed)
+		add_item(&fx, FI_MODSEQ, "MODSEQ");
+	for (size_t i = 0; i < fx.nitems; i++)
+		if (fx.items[i].kind == FI_MODSEQ && !fx.items[i].seen_only)
+			condstore_enable(s);
+	/* 3.2.6: VANISHED (EARLIER) before any FETCH. */
+	if (vanished)
+		condstore_vanished_earlier(s, &vanished_uids, fx.changedsince,
+					   0);
 	fx.msg_arena = arena_new(16384);
 	buf_init(&fx.out, FETCH_MAX_STRUCT);
+	if (fx.preview)
+		fx.pv = fetch_preview_new(s, fx.preview == 2);
 	fetch_run(&fx, &set);
+	fetch_preview_free(&fx.pv);
+	for (size_t i = 0; i < fx.nitems; i++)
+		if (fx.items[i].kind == FI_BINARY)
+			buf_free(fx.items[i].bin_data);
 	buf_free(&fx.out);
 	arena_free(&fx.msg_arena);
 	if (fx.broken) {
 		s->closing = 1;
 		return;
 	}
-	if (fx.failed)
+	if (fx.failed || fx.expunged)
+		view_modseq_fence(s->sel.view, s->stream);
+	if (fx.bin_code != NULL)
+		resp_tagged(s->stream, cmd->tag, "NO", "[%s] %s", fx.bin_code,
+			    fx.bin_text);
+	else if (fx.failed)
 		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Some "
 			    "messages could not be read; see the server log");
 	else if (fx.expunged)

@@ -1,57 +1,37 @@
 /* src/imap/cmd_mailbox.c — CREATE, DELETE, RENAME, SUBSCRIBE,
- * UNSUBSCRIBE, LIST, LSUB and STATUS (RFC 3501 6.3.3-6.3.10): the
- * commands that work on mailboxes by name rather than on messages.
+ * UNSUBSCRIBE and STATUS (RFC 3501 6.3.3-6.3.7, 6.3.10): the commands
+ * that work on mailboxes by name rather than on messages. LIST and LSUB
+ * are in cmd_list.c, the STATUS items in status.c.
  *
  * The store does the work (store/mailboxes.h, store/subscriptions.h);
- * what is left here is the wire: reading astrings, turning a store error
- * into "NO [CODE] sentence" (RFC 5530), and writing names as atoms where
- * they can be, quoted or as literals where not, as Dovecot 2.3 does.
- * Where RFC 3501 leaves room, Dovecot 2.3's answers are the model:
+ * what is left here is the wire (imap/mboxwire.h): reading astrings,
+ * turning a store error into "NO [CODE] sentence" (RFC 5530), and
+ * writing names as atoms where they can be, quoted or as literals where
+ * not, as Dovecot 2.3 does. Where RFC 3501 leaves room, Dovecot 2.3's
+ * answers are the model:
  *
- * - LIST "*" leaves out a level that exists only as the parent of a
- *   listed name; "%" lists it as \Noselect \HasChildren, since its
- *   children do not match (RFC 3501 6.3.8 lets a server do either).
- * - LIST "ref" "" answers the root of ref: up to and including its first
- *   separator (the RFC's "#news." example), "" when it has none.
- * - Special-use attributes (RFC 6154 2) come with plain LIST and LSUB;
- *   \Marked and \Unmarked do not (Dovecot gives them only on request).
  * - STATUS answers its items in a fixed order, as in RFC 3501 6.3.10's
  *   own example (asked "UIDNEXT MESSAGES", answered "MESSAGES ...").
  * - DELETE or RENAME of the selected mailbox succeeds, and then the
  *   session ends with BYE: what the client was told about the mailbox
- *   no longer holds, and RFC 3501 has no way to tell it so. */
-#include <stdint.h>
+ *   no longer holds, and RFC 3501 has no way to tell it so.
+ * - CREATE takes RFC 6154's USE parameter (CREATE-SPECIAL-USE): the
+ *   attributes are kept in the Maildir's skua.specialuse
+ *   (store/specialuse.h), follow the folder through RENAME and go with
+ *   it at DELETE. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "imap/command.h"
 #include "imap/mailstore.h"
+#include "imap/mboxwire.h"
+#include "imap/objectid.h"
 #include "imap/response.h"
-#include "store/filename.h"
-#include "store/folder.h"
-#include "store/pattern.h"
+#include "imap/status.h"
+#include "store/specialuse.h"
 #include "store/subscriptions.h"
 #include "util/log.h"
-
-/* The name an astring argument spells (RFC 3501 9), or NULL for another
- * kind of argument or one holding NUL. A bare NIL is the name "NIL". */
-static const char *
-astring_arg(const struct arg *a)
-{
-	switch (a->type) {
-	case ARG_ATOM:
-	case ARG_QUOTED:
-	case ARG_NIL:
-		return (const char *)a->data;
-	case ARG_LITERAL:
-		if (a->binary || memchr(a->data, '\0', a->len) != NULL)
-			return NULL;
-		return (const char *)a->data;
-	default:
-		return NULL;
-	}
-}
 
 /* Reads n astrings into names; answers BAD and returns -1 when the
  * command has another count or kind of arguments. */
@@ -63,7 +43,7 @@ astring_args(struct session *s, const struct command *cmd, size_t n,
 		size_t i;
 
 		for (i = 0; i < n; i++)
-			if ((names[i] = astring_arg(&cmd->args[i])) == NULL)
+			if ((names[i] = mboxwire_astring(&cmd->args[i])) == NULL)
 				break;
 		if (i == n)
 			return 0;
@@ -71,68 +51,6 @@ astring_args(struct session *s, const struct command *cmd, size_t n,
 	resp_tagged(s->stream, cmd->tag, "BAD", "%s wants %s", cmd->name,
 		    usage);
 	return -1;
-}
-
-/* RFC 3501 9: ASTRING-CHAR is any CHAR except CTL, SP and the
- * specials ( ) { % * " \ -- but "]" is allowed. */
-static int
-astring_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
-}
-
-/* Writes name as an atom when it can be one (not "NIL", which would read
- * as nil), else as a quoted string or a literal. */
-static void
-put_name(struct stream *out, const char *name)
-{
-	size_t len = strlen(name), i;
-
-	for (i = 0; i < len; i++)
-		if (!astring_char((unsigned char)name[i]))
-			break;
-	if (len > 0 && i == len && strcasecmp(name, "NIL") != 0)
-		stream_puts(out, name);
-	else
-		resp_string(out, name, len);
-}
-
-static const char *
-err_code(enum mbox_code code)
-{
-	switch (code) {
-	case MBOX_ERR_NAME:
-	case MBOX_ERR_CANNOT:
-		return "[CANNOT] ";
-	case MBOX_ERR_EXISTS:
-		return "[ALREADYEXISTS] ";
-	case MBOX_ERR_NONEXISTENT:
-		return "[NONEXISTENT] ";
-	case MBOX_ERR_HASCHILDREN:
-		return "[HASCHILDREN] ";        /* RFC 9051 7.1 */
-	case MBOX_ERR_INUSE:
-		return "[INUSE] ";
-	default:
-		return "";
-	}
-}
-
-/* Answers a store error with NO. An I/O error goes to the log with what
- * an admin needs; the client learns only that it happened. */
-static void
-answer_err(struct session *s, const struct command *cmd, const char *name,
-	   const struct mbox_err *err)
-{
-	if (err->code == MBOX_ERR_SERVER || err->code == MBOX_OK) {
-		log_error("%s: user=%s mailbox=%s: %s", cmd->name,
-			  s->user.name, name, err->text);
-		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Internal "
-			    "error occurred. Refer to server log for more "
-			    "information.");
-		return;
-	}
-	resp_tagged(s->stream, cmd->tag, "NO", "%s%s", err_code(err->code),
-		    err->text);
 }
 
 static struct mailboxes *
@@ -182,19 +100,107 @@ ok_then_bye(struct session *s, const struct command *cmd, const char *ok,
 	s->closing = 1;
 }
 
+/* Reads CREATE's parameters (RFC 4466 2.2): only USE (RFC 6154 3), a
+ * list of special-use attributes, into *use_r. Returns 0; -1 after
+ * answering BAD for anything else, or NO [USEATTR] (RFC 6154 5.3) for an
+ * attribute that is not one of RFC 6154's seven. */
+static int
+create_params(struct session *s, const struct command *cmd,
+	      const struct arg *a, unsigned *use_r)
+{
+	for (size_t i = 0; i < a->count; i++) {
+		const struct arg *p = &a->list[i], *v = p + 1;
+
+		if (p->type != ARG_ATOM ||
+		    strcasecmp((const char *)p->data, "USE") != 0 ||
+		    i + 1 == a->count || v->type != ARG_LIST) {
+			resp_tagged(s->stream, cmd->tag, "BAD", "Unknown "
+				    "CREATE parameter");
+			return -1;
+		}
+		for (size_t k = 0; k < v->count; k++) {
+			unsigned bit = v->list[k].type == ARG_ATOM ?
+				specialuse_attr((const char *)
+						v->list[k].data) : 0;
+
+			if (bit == 0) {
+				resp_tagged(s->stream, cmd->tag, "NO",
+					    "[USEATTR] Unsupported special-use "
+					    "attribute");
+				return -1;
+			}
+			*use_r |= bit;
+		}
+		i++;
+	}
+	return 0;
+}
+
 void
 cmd_create(struct session *s, const struct command *cmd)
 {
-	struct mbox_err err;
-	const char *name;
+	char dir[NAMES_DIR_MAX + 1];
+	struct mbox_err err, err2;
+	const char *name = NULL, *mailboxid;
+	unsigned use = 0, attrs;
 
-	if (astring_args(s, cmd, 1, &name, "one mailbox name") < 0)
+	if (cmd->nargs == 2 && cmd->args[1].type == ARG_LIST) {
+		if ((name = mboxwire_astring(&cmd->args[0])) == NULL) {
+			resp_tagged(s->stream, cmd->tag, "BAD", "CREATE wants "
+				    "one mailbox name");
+			return;
+		}
+		if (create_params(s, cmd, &cmd->args[1], &use) < 0)
+			return;
+	} else if (astring_args(s, cmd, 1, &name, "one mailbox name") < 0) {
 		return;
+	}
 	if (mailboxes_create(mbs(s), name, &err) < 0) {
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
+		return;
+	}
+	/* RFC 6154 5.3: a mailbox whose use cannot be kept is not made. */
+	if (use != 0 &&
+	    (mailboxes_lookup(mbs(s), name, dir, sizeof(dir), &attrs,
+			      &err) < 0 ||
+	     specialuse_set(mbs(s)->root, dir, use, &err) < 0)) {
+		if (mailboxes_delete(mbs(s), name, &err2) < 0)
+			log_error("CREATE: user=%s mailbox=%s: undoing: %s",
+				  s->user.name, name, err2.text);
+		mboxwire_answer_err(s, cmd, name, &err);
+		return;
+	}
+	/* RFC 8474 4.1: "MUST include the MAILBOXID response code in the
+	 * tagged OK response to all successful CREATE commands". */
+	if ((mailboxid = objectid_mailboxid(s, name)) != NULL) {
+		session_ok(s, cmd, "[MAILBOXID (%s)] Create completed.",
+			   mailboxid);
 		return;
 	}
 	session_ok(s, cmd, "Create completed.");
+}
+
+/* Keeps skua.specialuse in step with a DELETE (to NULL) or RENAME of the
+ * folder in from_dir. The folder has moved already: a failure is only
+ * logged. */
+static void
+use_follows(struct session *s, const char *from_dir, const char *to)
+{
+	char to_dir[NAMES_DIR_MAX + 1];
+	struct mbox_err err;
+	const char *e;
+	int r;
+
+	if (to == NULL)
+		r = specialuse_set(mbs(s)->root, from_dir, 0, &err);
+	else if (names_to_dir(&mbs(s)->rules, to, mbs(s)->wire_utf8, to_dir,
+			      sizeof(to_dir), &e) == 0)
+		r = specialuse_rename(mbs(s)->root, from_dir, to_dir, &err);
+	else
+		r = 0;
+	if (r < 0)
+		log_error("%s: user=%s: %s", to == NULL ? "DELETE" :
+			  "RENAME", s->user.name, err.text);
 }
 
 void
@@ -203,19 +209,21 @@ cmd_delete(struct session *s, const struct command *cmd)
 	char dir[NAMES_DIR_MAX + 1], sel[NAMES_DIR_MAX + 1];
 	struct mbox_err err;
 	const char *name, *e;
-	int selected;
+	int selected, named;
 
 	if (astring_args(s, cmd, 1, &name, "one mailbox name") < 0)
 		return;
 	/* Only the mailbox itself: its children survive DELETE. */
-	selected = names_to_dir(&mbs(s)->rules, name, mbs(s)->wire_utf8, dir,
-				sizeof(dir), &e) == 0 &&
-		   selected_dir(s, sel, sizeof(sel)) == 0 &&
+	named = names_to_dir(&mbs(s)->rules, name, mbs(s)->wire_utf8, dir,
+			     sizeof(dir), &e) == 0;
+	selected = named && selected_dir(s, sel, sizeof(sel)) == 0 &&
 		   strcmp(sel, dir) == 0;
 	if (mailboxes_delete(mbs(s), name, &err) < 0) {
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
+	if (named)
+		use_follows(s, dir, NULL);
 	if (selected)
 		ok_then_bye(s, cmd, "Delete completed.",
 			    "Selected mailbox was deleted, have to disconnect.");
@@ -229,24 +237,26 @@ cmd_rename(struct session *s, const struct command *cmd)
 	char dir[NAMES_DIR_MAX + 1];
 	struct mbox_err err;
 	const char *names[2], *e;
-	int selected;
+	int selected, named;
 
 	if (astring_args(s, cmd, 2, names, "an existing and a new mailbox "
 			 "name") < 0)
 		return;
 	/* Renaming INBOX moves its messages but INBOX stays: a selected
 	 * INBOX just sees them expunged at the next sync. */
-	selected = names_to_dir(&mbs(s)->rules, names[0], mbs(s)->wire_utf8,
-				dir, sizeof(dir), &e) == 0 &&
-		   selected_under(s, dir);
+	named = names_to_dir(&mbs(s)->rules, names[0], mbs(s)->wire_utf8,
+			     dir, sizeof(dir), &e) == 0;
+	selected = named && selected_under(s, dir);
 	if (mailboxes_rename(mbs(s), names[0], names[1], &err) < 0) {
 		/* Dovecot names the missing mailbox; the store does not. */
 		if (err.code == MBOX_ERR_NONEXISTENT)
 			snprintf(err.text, sizeof(err.text), "Mailbox doesn't "
 				 "exist: %s", names[0]);
-		answer_err(s, cmd, names[0], &err);
+		mboxwire_answer_err(s, cmd, names[0], &err);
 		return;
 	}
+	if (named)
+		use_follows(s, dir, names[1]);
 	if (selected)
 		ok_then_bye(s, cmd, "Rename completed.",
 			    "IMAP session state is inconsistent, please "
@@ -270,7 +280,7 @@ cmd_subscribe(struct session *s, const struct command *cmd)
 	 * only holds children (\Noselect) is no mailbox either. */
 	if (mailboxes_lookup(mbs(s), name, dir, sizeof(dir), &attrs,
 			     &err) < 0) {
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
 	if (attrs & MBOX_NOSELECT) {
@@ -279,7 +289,7 @@ cmd_subscribe(struct session *s, const struct command *cmd)
 		return;
 	}
 	if (subs_add(mbs(s), name, &err) < 0) {
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
 	session_ok(s, cmd, "Subscribe completed.");
@@ -294,246 +304,33 @@ cmd_unsubscribe(struct session *s, const struct command *cmd)
 	if (astring_args(s, cmd, 1, &name, "one mailbox name") < 0)
 		return;
 	if (subs_remove(mbs(s), name, &err) < 0) {
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
 	session_ok(s, cmd, "Unsubscribe completed.");
 }
 
-/* Writes "* LIST (attrs) "/" name" or LSUB alike. */
-static void
-put_list_line(struct session *s, const char *what, const char *attrs,
-	      const char *name)
-{
-	stream_printf(s->stream, "* %s (%s) \"%c\" ", what, attrs,
-		      mbs(s)->rules.sep);
-	put_name(s->stream, name);
-	stream_puts(s->stream, "\r\n");
-}
-
-/* The attributes of a LIST line, in Dovecot's order. */
-static void
-attr_text(unsigned attrs, char *out, size_t size)
-{
-	static const struct {
-		unsigned bit;
-		const char *text;
-	} names[] = {
-		{ MBOX_NOSELECT, "\\Noselect" },
-		{ MBOX_HASCHILDREN, "\\HasChildren" },
-		{ MBOX_HASNOCHILDREN, "\\HasNoChildren" },
-		{ MBOX_MARKED, "\\Marked" },
-		{ MBOX_UNMARKED, "\\Unmarked" },
-		{ MBOX_DRAFTS, "\\Drafts" },
-		{ MBOX_SENT, "\\Sent" },
-		{ MBOX_TRASH, "\\Trash" },
-		{ MBOX_JUNK, "\\Junk" },
-		{ MBOX_ARCHIVE, "\\Archive" },
-	};
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(attrs & names[i].bit))
-			continue;
-		snprintf(out + used, size - used, "%s%s", used ? " " : "",
-			 names[i].text);
-		used = strlen(out);
-	}
-}
-
-/* RFC 3501 6.3.8: an empty pattern asks for the separator and the root
- * of the reference, which is \Noselect. */
-static void
-list_root(struct session *s, const char *ref)
-{
-	const char *sep = strchr(ref, mbs(s)->rules.sep);
-	char root[PATTERN_MAX_LEN + 1];
-	size_t len = sep != NULL ? (size_t)(sep - ref) + 1 : 0;
-
-	if (len > PATTERN_MAX_LEN)
-		len = PATTERN_MAX_LEN;
-	memcpy(root, ref, len);
-	root[len] = '\0';
-	put_list_line(s, "LIST", "\\Noselect", root);
-}
-
-/* 1 when entry i is a \Noselect level whose next entry is a child of it
- * (the list is in tree order, children right after their parent): its
- * children speak for it, as in Dovecot's LIST "*". */
-static int
-level_hidden(const struct mbox_entry *e, size_t i, size_t n, char sep)
-{
-	size_t len = strlen(e[i].name);
-
-	return (e[i].attrs & MBOX_NOSELECT) && i + 1 < n &&
-	       strncmp(e[i + 1].name, e[i].name, len) == 0 &&
-	       e[i + 1].name[len] == sep;
-}
-
-void
-cmd_list(struct session *s, const struct command *cmd)
-{
-	const struct mbox_entry *e;
-	struct mbox_list *l;
-	struct mbox_err err;
-	const char *args[2];
-	char attrs[256];
-	size_t n;
-
-	if (astring_args(s, cmd, 2, args, "a reference and a mailbox "
-			 "pattern") < 0)
-		return;
-	if (*args[1] == '\0') {
-		list_root(s, args[0]);
-		session_ok(s, cmd, "List completed.");
-		return;
-	}
-	if (mailboxes_list(mbs(s), args[0], args[1], 0, &l, &err) < 0) {
-		answer_err(s, cmd, args[1], &err);
-		return;
-	}
-	e = mbox_list_entries(l, &n);
-	for (size_t i = 0; i < n; i++) {
-		if (level_hidden(e, i, n, mbs(s)->rules.sep))
-			continue;
-		attr_text(e[i].attrs, attrs, sizeof(attrs));
-		put_list_line(s, "LIST", attrs, e[i].name);
-	}
-	mbox_list_free(&l);
-	session_ok(s, cmd, "List completed.");
-}
-
-/* The special-use attribute of a subscribed name, as LIST gives it. */
-static unsigned
-special_of(const struct mailboxes *mb, const char *name)
-{
-	for (size_t i = 0; i < mb->nspecial; i++)
-		if (strcmp(mb->special[i].name, name) == 0)
-			return mb->special[i].attr;
-	return 0;
-}
-
-void
-cmd_lsub(struct session *s, const struct command *cmd)
-{
-	const struct subs_entry *e;
-	struct subs_list *l;
-	struct mbox_err err;
-	const char *args[2];
-	char attrs[256];
-	size_t n;
-
-	if (astring_args(s, cmd, 2, args, "a reference and a mailbox "
-			 "pattern") < 0)
-		return;
-	if (subs_list(mbs(s), args[0], args[1], &l, &err) < 0) {
-		answer_err(s, cmd, args[1], &err);
-		return;
-	}
-	e = subs_list_entries(l, &n);
-	for (size_t i = 0; i < n; i++) {
-		attr_text(e[i].noselect ? MBOX_NOSELECT :
-			  special_of(mbs(s), e[i].name), attrs, sizeof(attrs));
-		put_list_line(s, "LSUB", attrs, e[i].name);
-	}
-	subs_list_free(&l);
-	session_ok(s, cmd, "Lsub completed.");
-}
-
-/* STATUS items (RFC 3501 6.3.10), in the order they are answered. */
-enum {
-	ST_MESSAGES = 1 << 0,
-	ST_RECENT = 1 << 1,
-	ST_UIDNEXT = 1 << 2,
-	ST_UIDVALIDITY = 1 << 3,
-	ST_UNSEEN = 1 << 4,
-};
-
-static const char *const status_items[] = {
-	"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-};
-#define N_STATUS_ITEMS (sizeof(status_items) / sizeof(status_items[0]))
-
-/* Reads the item list into a mask of ST_*; answers BAD and returns 0
- * when it is empty or holds anything else. */
-static unsigned
-status_mask(struct session *s, const struct command *cmd,
-	    const struct arg *a)
-{
-	unsigned mask = 0;
-
-	if (a->count == 0) {
-		resp_tagged(s->stream, cmd->tag, "BAD", "Empty status list");
-		return 0;
-	}
-	for (size_t i = 0; i < a->count; i++) {
-		const struct arg *it = &a->list[i];
-		size_t k = 0;
-
-		while (it->type == ARG_ATOM && k < N_STATUS_ITEMS &&
-		       strcasecmp((const char *)it->data, status_items[k]))
-			k++;
-		if (it->type != ARG_ATOM || k == N_STATUS_ITEMS) {
-			resp_tagged(s->stream, cmd->tag, "BAD", "Invalid "
-				    "status item %.64s", it->type == ARG_LIST ?
-				    "(list)" : (const char *)it->data);
-			return 0;
-		}
-		mask |= 1u << k;
-	}
-	return mask;
-}
-
-/* Counts into v[] (indexed like status_items). Returns 0, or -1 with
- * *err_r. Opens the folder read-only: the store counts as \Recent what
- * no read-write session has seen yet (skua.recent), mail that APPEND or
- * COPY put there included, and claims none of it, so the next SELECT
- * sees the same messages as \Recent that RECENT counted (RFC 3501
- * 6.3.10, 2.3.2). */
-static int
-status_values(const char *root, const char *path,
-	      uint32_t v[N_STATUS_ITEMS], const char **err_r)
-{
-	const struct store_msg *m;
-	struct folder *f;
-	size_t n;
-
-	if (folder_open(root, path, 1, &f, err_r) < 0)
-		return -1;
-	m = folder_msgs(f, &n);
-	memset(v, 0, N_STATUS_ITEMS * sizeof(v[0]));
-	v[0] = (uint32_t)n;
-	for (size_t i = 0; i < n; i++) {
-		v[1] += m[i].recent != 0;
-		v[4] += !(m[i].flags & MF_SEEN);
-	}
-	v[2] = folder_uidnext(f);
-	v[3] = folder_uidvalidity(f);
-	folder_close(&f);
-	return 0;
-}
-
 void
 cmd_status(struct session *s, const struct command *cmd)
 {
-	char dir[NAMES_DIR_MAX + 1], sel[NAMES_DIR_MAX + 1], path[4200];
-	const struct mailboxes *mb = mbs(s);
-	uint32_t v[N_STATUS_ITEMS];
+	char dir[NAMES_DIR_MAX + 1], sel[NAMES_DIR_MAX + 1];
 	struct mbox_err err;
 	const char *name, *e;
-	unsigned attrs, mask;
+	status_mask mask;
+	unsigned attrs;
 
-	if (cmd->nargs != 2 || (name = astring_arg(&cmd->args[0])) == NULL ||
+	if (cmd->nargs != 2 ||
+	    (name = mboxwire_astring(&cmd->args[0])) == NULL ||
 	    cmd->args[1].type != ARG_LIST) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "STATUS wants a "
 			    "mailbox name and a list of status items");
 		return;
 	}
-	if ((mask = status_mask(s, cmd, &cmd->args[1])) == 0)
+	if (status_parse(s, cmd, &cmd->args[1], &mask) < 0)
 		return;
-	if (mailboxes_lookup(mb, name, dir, sizeof(dir), &attrs, &err) < 0) {
-		answer_err(s, cmd, name, &err);
+	if (mailboxes_lookup(mbs(s), name, dir, sizeof(dir), &attrs,
+			     &err) < 0) {
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
 	if (attrs & MBOX_NOSELECT) {
@@ -541,24 +338,12 @@ cmd_status(struct session *s, const struct command *cmd)
 			    "doesn't exist: %s", name);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s%s%s", mb->root, *dir ? "/" : "", dir);
-	if (status_values(mb->root, path, v, &e) < 0) {
+	if (status_write(s, name, dir, mask, &e) < 0) {
 		snprintf(err.text, sizeof(err.text), "%s", e);
 		err.code = MBOX_ERR_SERVER;
-		answer_err(s, cmd, name, &err);
+		mboxwire_answer_err(s, cmd, name, &err);
 		return;
 	}
-	stream_puts(s->stream, "* STATUS ");
-	put_name(s->stream, *dir ? name : "INBOX");
-	stream_puts(s->stream, " (");
-	for (size_t k = 0, first = 1; k < N_STATUS_ITEMS; k++) {
-		if (!(mask & (1u << k)))
-			continue;
-		stream_printf(s->stream, "%s%s %u", first ? "" : " ",
-			      status_items[k], v[k]);
-		first = 0;
-	}
-	stream_puts(s->stream, ")\r\n");
 	/* RFC 3501 6.3.10: STATUS "SHOULD NOT be used on the currently
 	 * selected mailbox"; answered all the same, with RFC 5530's
 	 * CLIENTBUG as Dovecot does, so the client's author can learn. */

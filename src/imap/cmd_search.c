@@ -6,13 +6,25 @@
  * answer is one "* SEARCH" line of sequence numbers, or of UIDs for UID
  * SEARCH, in increasing order; an empty result is a bare "* SEARCH".
  * SEARCH is CMD_NO_EXPUNGE: the numbers it answers must still name the
- * same messages when the client reads them (RFC 3501 7.4.1). */
+ * same messages when the client reads them (RFC 3501 7.4.1).
+ *
+ * RETURN (RFC 4466 2.6.1) comes before CHARSET and asks for ESEARCH
+ * (RFC 4731): one "* ESEARCH (TAG "t") [UID]" line with MIN, MAX, ALL
+ * (as a compact sequence set) and COUNT; "RETURN ()" is "RETURN (ALL)".
+ * SAVE (RFC 5182) keeps the result as "$" for later commands
+ * (imap/searchres.h): all found messages, or only the MIN and MAX when
+ * those are all that was asked besides SAVE (5182 2.4). An option we do
+ * not know is BAD (4466 2.6.1: "Any options not defined by extensions
+ * that the server supports must be rejected with a BAD response"). */
 #include <string.h>
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/condstore.h"
+#include "imap/context.h"
 #include "imap/response.h"
 #include "imap/search.h"
+#include "imap/searchres.h"
 #include "imap/view.h"
 #include "mail/charset.h"
 #include "store/folder.h"
@@ -61,15 +73,32 @@ max_uid(struct session *s, uint32_t exists)
 	return folder_uidnext(s->sel.folder) - 1;
 }
 
-/* Writes "* SEARCH n..." for every message that matches. */
+/* The RETURN options (RFC 4731 3.1, RFC 5182 2.4). */
+#define RET_MIN         0x01
+#define RET_MAX         0x02
+#define RET_ALL         0x04
+#define RET_COUNT       0x08
+#define RET_SAVE        0x10
+#define RET_GIVEN       0x20    /* RETURN was there: ESEARCH, not SEARCH */
+
+/* What matched, in increasing order of both. */
+struct found {
+	uint32_t *seqs, *uids;
+	size_t n;
+	uint64_t modseq;        /* highest MODSEQ found, when the keys had
+				 * MODSEQ (RFC 7162 3.1.6); else 0 */
+};
+
 static void
-search_write(struct session *s, const struct search_key *k)
+search_collect(struct session *s, const struct search_key *k,
+	       struct found *fd)
 {
-	struct search_run *r = search_run_new(s->sel.folder,
-						   s->arena);
+	struct search_run *r = search_run_new(s->sel.folder, s->arena);
 	uint32_t exists = view_exists(s->sel.view);
 
-	stream_puts(s->stream, "* SEARCH");
+	fd->n = 0;
+	fd->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
+	fd->uids = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	for (uint32_t seq = 1; seq <= exists; seq++) {
 		uint32_t uid = view_uid(s->sel.view, seq);
 
@@ -77,12 +106,140 @@ search_write(struct session *s, const struct search_key *k)
 		 * out; its file may already be gone. */
 		if (uid == 0 || view_is_expunged(s->sel.view, seq))
 			continue;
-		if (search_match(r, k, seq, uid))
-			stream_printf(s->stream, " %u",
-				      s->uid_command ? uid : seq);
+		if (search_match(r, k, seq, uid)) {
+			fd->seqs[fd->n] = seq;
+			fd->uids[fd->n++] = uid;
+		}
 	}
-	stream_puts(s->stream, "\r\n");
 	search_run_free(&r);
+}
+
+/* Writes "* SEARCH n..." for every message that matched. */
+static void
+search_write(struct session *s, const struct found *fd)
+{
+	const uint32_t *v = s->uid_command ? fd->uids : fd->seqs;
+
+	stream_puts(s->stream, "* SEARCH");
+	for (size_t i = 0; i < fd->n; i++)
+		stream_printf(s->stream, " %u", v[i]);
+	/* RFC 7162 3.1.6: "(MODSEQ n)" after a non-empty result. */
+	if (fd->modseq > 0 && fd->n > 0)
+		stream_printf(s->stream, " (MODSEQ %llu)",
+			      (unsigned long long)fd->modseq);
+	stream_puts(s->stream, "\r\n");
+}
+
+/* RFC 4731 3.1 ALL: "the messages are always returned using the
+ * sequence-set syntax", consecutive numbers as ranges. */
+static void
+write_set(struct stream *out, const uint32_t *v, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		stream_printf(out, "%s%u", i == 0 ? "" : ",", v[i]);
+		if (j > i)
+			stream_printf(out, ":%u", v[j]);
+		i = j + 1;
+	}
+}
+
+/* RFC 4466 2.6.2: "* ESEARCH (TAG tag) [UID] data..."; RFC 4731 3.1:
+ * MIN, MAX and ALL are left out when nothing matched, COUNT never. */
+static void
+esearch_write(struct session *s, const struct command *cmd, unsigned ret,
+	      const struct found *fd)
+{
+	const uint32_t *v = s->uid_command ? fd->uids : fd->seqs;
+	struct stream *out = s->stream;
+
+	stream_puts(out, "* ESEARCH (TAG \"");
+	for (const char *p = cmd->tag; *p; p++)
+		stream_printf(out, "%s%c", *p == '"' || *p == '\\' ? "\\" :
+			      "", *p);
+	stream_puts(out, "\")");
+	if (s->uid_command)
+		stream_puts(out, " UID");
+	if ((ret & RET_MIN) && fd->n > 0)
+		stream_printf(out, " MIN %u", v[0]);
+	if ((ret & RET_MAX) && fd->n > 0)
+		stream_printf(out, " MAX %u", v[fd->n - 1]);
+	if ((ret & RET_ALL) && fd->n > 0) {
+		stream_puts(out, " ALL ");
+		write_set(out, v, fd->n);
+	}
+	if (ret & RET_COUNT)
+		stream_printf(out, " COUNT %zu", fd->n);
+	/* RFC 7162 3.1.10: the MODSEQ result option (RFC 4731 3.2). */
+	if (fd->modseq > 0 && fd->n > 0)
+		stream_printf(out, " MODSEQ %llu",
+			      (unsigned long long)fd->modseq);
+	stream_puts(out, "\r\n");
+}
+
+/* RFC 5182 2.4: SAVE with only MIN and/or MAX saves those; with ALL or
+ * COUNT (or alone) every message found. */
+static void
+save_result(struct session *s, unsigned ret, const struct found *fd)
+{
+	uint32_t two[2];
+	size_t n = 0;
+
+	if ((ret & (RET_ALL | RET_COUNT)) || !(ret & (RET_MIN | RET_MAX)) ||
+	    fd->n == 0) {
+		searchres_save(s, fd->uids, fd->n);
+		return;
+	}
+	if (ret & RET_MIN)
+		two[n++] = fd->uids[0];
+	if ((ret & RET_MAX) && (n == 0 || fd->uids[fd->n - 1] != two[0]))
+		two[n++] = fd->uids[fd->n - 1];
+	searchres_save(s, two, n);
+}
+
+/* Reads "RETURN (opt...)" at *args, advancing past it. Returns 0 (with
+ * *ret_r 0 when there is no RETURN), or -1 with *err_r fit for BAD. */
+static int
+parse_return(const struct arg **args, size_t *n, unsigned *ret_r,
+	     const char **err_r)
+{
+	static const struct { const char *name; unsigned bit; } opts[] = {
+		{ "MIN", RET_MIN }, { "MAX", RET_MAX }, { "ALL", RET_ALL },
+		{ "COUNT", RET_COUNT }, { "SAVE", RET_SAVE },
+	};
+	const struct arg *a;
+	unsigned ret = RET_GIVEN;
+
+	*ret_r = 0;
+	if (*n < 1 || !is_atom(&(*args)[0], "RETURN"))
+		return 0;
+	if (*n < 2 || (*args)[1].type != ARG_LIST) {
+		*err_r = "Invalid RETURN options: want a list";
+		return -1;
+	}
+	a = &(*args)[1];
+	for (size_t i = 0; i < a->count; i++) {
+		size_t j;
+
+		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
+			if (is_atom(&a->list[i], opts[j].name))
+				break;
+		if (j == sizeof(opts) / sizeof(opts[0])) {
+			*err_r = "Unknown SEARCH return option";
+			return -1;
+		}
+		ret |= opts[j].bit;
+	}
+	/* RFC 4731 3.1: an empty list "is equivalent to (ALL)". */
+	if (a->count == 0)
+		ret |= RET_ALL;
+	*ret_r = ret;
+	*args += 2;
+	*n -= 2;
+	return 0;
 }
 
 void
@@ -93,8 +250,21 @@ cmd_search(struct session *s, const struct command *cmd)
 	struct search_key *k;
 	const char *err;
 	const char *charset = NULL;
+	struct seqset saved;
+	struct found fd;
+	unsigned ret;
 	uint32_t exists;
 
+	/* CONTEXT, PARTIAL, UPDATE (RFC 5267 4): imap/context.h. */
+	if (context_wanted(cmd, 0)) {
+		context_search(s, cmd, 0);
+		return;
+	}
+	if (parse_return(&args, &n, &ret, &err) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP command "
+			    "%s: %s", cmd->name, err);
+		return;
+	}
 	if (n >= 1 && is_atom(&args[0], "CHARSET")) {
 		if (n < 2) {
 			resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP "
@@ -103,6 +273,10 @@ cmd_search(struct session *s, const struct command *cmd)
 			return;
 		}
 		if (!charset_ok(&args[1])) {
+			/* RFC 5182 2.1: a SAVE that answers NO saves the
+			 * empty list. */
+			if (ret & RET_SAVE)
+				searchres_clear(s);
 			resp_tagged(s->stream, cmd->tag, "NO", "[BADCHARSET "
 				    "(US-ASCII UTF-8)] Unknown charset");
 			return;
@@ -119,6 +293,25 @@ cmd_search(struct session *s, const struct command *cmd)
 	}
 	exists = view_exists(s->sel.view);
 	search_resolve(k, exists, max_uid(s, exists));
-	search_write(s, k);
-	session_ok(s, cmd, "Search completed.");
+	searchres_get(s, s->arena, &saved);
+	search_bind_saved(k, &saved);
+	search_collect(s, k, &fd);
+	fd.modseq = 0;
+	if (search_has_modseq(k)) {
+		/* RFC 7162 3.1: a CONDSTORE enabling command. */
+		condstore_enable(s);
+		for (size_t i = 0; i < fd.n; i++) {
+			uint64_t ms = condstore_modseq(s, fd.uids[i]);
+			if (ms > fd.modseq)
+				fd.modseq = ms;
+		}
+	}
+	if (!(ret & RET_GIVEN))
+		search_write(s, &fd);
+	else if (ret & (RET_MIN | RET_MAX | RET_ALL | RET_COUNT))
+		esearch_write(s, cmd, ret, &fd);
+	if (ret & RET_SAVE)
+		save_result(s, ret, &fd);
+	session_ok(s, cmd, (ret & RET_SAVE) ? "Search completed, result "
+		   "saved." : "Search completed.");
 }

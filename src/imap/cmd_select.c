@@ -1,6 +1,6 @@
 /* src/imap/cmd_select.c — SELECT, EXAMINE (RFC 3501 6.3.1, 6.3.2), CHECK,
- * CLOSE and EXPUNGE (6.4.1-6.4.3): entering, refreshing and leaving the
- * selected state.
+ * CLOSE and EXPUNGE (6.4.1-6.4.3), and UNSELECT (RFC 3691): entering,
+ * refreshing and leaving the selected state.
  *
  * SELECT answers in Dovecot 2.3's order and words, so that a client moved
  * between the two servers sees the same thing: FLAGS, PERMANENTFLAGS,
@@ -23,8 +23,10 @@
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/condstore.h"
 #include "imap/flags.h"
 #include "imap/mailstore.h"
+#include "imap/msgset.h"
 #include "imap/response.h"
 #include "imap/seqset.h"
 #include "imap/view.h"
@@ -41,7 +43,9 @@ mailbox_arg(struct session *s, const struct command *cmd)
 {
 	const struct arg *a = cmd->args;
 
-	if (cmd->nargs != 1 || a->type == ARG_LIST) {
+	/* RFC 4466 2.1: SELECT and EXAMINE take select-params after the
+	 * name (imap/condstore.h reads them). */
+	if ((cmd->nargs != 1 && cmd->nargs != 2) || a->type == ARG_LIST) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s wants one mailbox "
 			    "name", cmd->name);
 		return NULL;
@@ -160,6 +164,7 @@ static void
 announce_selected(struct session *s)
 {
 	struct stream *out = s->stream;
+	const char *mailboxid, *err = "";
 	uint32_t unseen;
 
 	stream_puts(out, "* FLAGS ");
@@ -181,15 +186,33 @@ announce_selected(struct session *s)
 		      folder_uidvalidity(s->sel.folder));
 	resp_untagged(out, "OK [UIDNEXT %u] Predicted next UID",
 		      folder_uidnext(s->sel.folder));
+	/* RFC 8474 4.2: "MUST return an untagged OK response with the
+	 * MAILBOXID response code on all successful SELECT and EXAMINE". */
+	mailboxid = folder_mailbox_guid(s->sel.folder, &err);
+	if (mailboxid != NULL)
+		resp_untagged(out, "OK [MAILBOXID (%s)] Ok", mailboxid);
+	else
+		log_error("select: user=%s mailbox=%s: %s", s->user.name,
+			  s->sel.name, err);
 }
 
 static void
 select_common(struct session *s, const struct command *cmd, int readonly)
 {
 	const char *name = mailbox_arg(s, cmd);
+	struct select_params params;
+	const char *err = NULL;
+	int mismatch;
 
 	if (name == NULL)
 		return;
+	/* RFC 7162 3.2.5: the parameters are checked before anything is
+	 * opened (or closed). */
+	if (select_params_parse(s, cmd->nargs == 2 ? &cmd->args[1] : NULL,
+				&params, &err) < 0) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+		return;
+	}
 	/* RFC 3501 6.3.1: the old mailbox is closed first (without
 	 * expunging), even if the new one cannot be selected. */
 	if (s->state == ST_SELECTED) {
@@ -199,9 +222,12 @@ select_common(struct session *s, const struct command *cmd, int readonly)
 	if (open_selected(s, cmd, name, readonly) < 0)
 		return;
 	announce_selected(s);
-	resp_tagged(s->stream, cmd->tag, "OK", readonly ?
-		    "[READ-ONLY] Examine completed." :
-		    "[READ-WRITE] Select completed.");
+	/* HIGHESTMODSEQ, and QRESYNC's VANISHED (EARLIER) and FETCH. */
+	mismatch = select_params_announce(s, &params);
+	resp_tagged(s->stream, cmd->tag, "OK", "%s%s", readonly ?
+		    "[READ-ONLY] Examine completed" :
+		    "[READ-WRITE] Select completed", mismatch ?
+		    ", UIDVALIDITY mismatch." : ".");
 }
 
 void
@@ -257,6 +283,17 @@ cmd_close(struct session *s, const struct command *cmd)
 	resp_tagged(s->stream, cmd->tag, "OK", "Close completed.");
 }
 
+/* UNSELECT (RFC 3691): CLOSE without removing anything; the \Deleted
+ * messages stay as they are, in a read-only mailbox as in any other. */
+void
+cmd_unselect(struct session *s, const struct command *cmd)
+{
+	if (command_has_args(s, cmd))
+		return;
+	session_unselect(s);
+	resp_tagged(s->stream, cmd->tag, "OK", "Unselect completed.");
+}
+
 void
 cmd_check(struct session *s, const struct command *cmd)
 {
@@ -273,27 +310,37 @@ cmd_expunge(struct session *s, const struct command *cmd)
 	const struct seqset *only = NULL;
 	struct seqset uids;
 	const char *err = "";
+	uint64_t before;
 
 	if (s->uid_command) {
 		/* UID EXPUNGE (RFC 4315 2.1): only the \Deleted messages
 		 * in the set, so that a client does not remove what another
 		 * client marked. */
-		if (cmd->nargs != 1 || cmd->args[0].type != ARG_ATOM ||
-		    seqset_parse((const char *)cmd->args[0].data, s->arena,
-				 &uids, &err) < 0) {
+		if (cmd->nargs != 1 ||
+		    msgset_parse_uids(s, &cmd->args[0], &uids, &err) < 0) {
 			resp_tagged(s->stream, cmd->tag, "BAD", "Invalid "
 				    "uidset");
 			return;
 		}
-		seqset_resolve(&uids, view_uid(s->sel.view,
-					       view_exists(s->sel.view)));
 		only = &uids;
 	} else if (command_has_args(s, cmd)) {
 		return;
 	}
+	before = folder_highestmodseq(s->sel.folder);
 	if (expunge_deleted(s, only, &err) < 0) {
 		/* What was removed is still announced by the next sync. */
 		no_server(s, cmd, "expunge", s->sel.name, err);
+		return;
+	}
+	/* RFC 7162 3.2.7, 3.2.9: with QRESYNC, the tagged OK carries the
+	 * HIGHESTMODSEQ the expunges made; every expunge up to it is found
+	 * by this sync and announced before the OK. */
+	if (session_enabled(s, SESSION_EXT_QRESYNC) &&
+	    view_sync(s->sel.view, &err) == 0 &&
+	    folder_highestmodseq(s->sel.folder) > before) {
+		session_ok(s, cmd, "[HIGHESTMODSEQ %llu] Expunge completed.",
+			   (unsigned long long)
+			   folder_highestmodseq(s->sel.folder));
 		return;
 	}
 	session_ok(s, cmd, "Expunge completed.");

@@ -14,9 +14,12 @@
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/condstore.h"
+#include "imap/context.h"
 #include "imap/msgkeys.h"
 #include "imap/response.h"
 #include "imap/search.h"
+#include "imap/searchres.h"
 #include "imap/sort.h"
 #include "imap/thread.h"
 #include "imap/view.h"
@@ -27,6 +30,8 @@
 struct matches {
 	uint32_t *seqs, *uids;
 	size_t n;
+	uint64_t modseq;        /* RFC 7162 3.1.9: highest MODSEQ found
+				 * when the keys had MODSEQ, else 0 */
 };
 
 static int
@@ -78,6 +83,12 @@ search_part(struct session *s, const struct command *cmd,
 	}
 	exists = view_exists(s->sel.view);
 	search_resolve(k, exists, max_uid(s, exists));
+	{
+		struct seqset saved;    /* "$" (RFC 5182), kept until reset */
+
+		searchres_get(s, s->arena, &saved);
+		search_bind_saved(k, &saved);
+	}
 	m->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(*m->seqs));
 	m->uids = arena_alloc(s->arena, (exists + 1) * sizeof(*m->uids));
 	m->n = 0;
@@ -94,6 +105,16 @@ search_part(struct session *s, const struct command *cmd,
 		}
 	}
 	search_run_free(&r);
+	m->modseq = 0;
+	if (search_has_modseq(k)) {
+		/* RFC 7162 3.1: a CONDSTORE enabling command. */
+		condstore_enable(s);
+		for (size_t i = 0; i < m->n; i++) {
+			uint64_t ms = condstore_modseq(s, m->uids[i]);
+			if (ms > m->modseq)
+				m->modseq = ms;
+		}
+	}
 	return 0;
 }
 
@@ -104,6 +125,11 @@ cmd_sort(struct session *s, const struct command *cmd)
 	struct matches m;
 	const char *err;
 
+	/* SORT RETURN (...): ESORT and CONTEXT=SORT (RFC 5267 3, 4). */
+	if (context_wanted(cmd, 1)) {
+		context_search(s, cmd, 1);
+		return;
+	}
 	if (cmd->nargs < 1) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP command "
 			    "%s: Missing sort criteria", cmd->name);
@@ -121,6 +147,10 @@ cmd_sort(struct session *s, const struct command *cmd)
 	for (size_t i = 0; i < m.n; i++)
 		stream_printf(s->stream, " %u",
 			      s->uid_command ? m.uids[i] : m.seqs[i]);
+	/* RFC 7162 3.1.9: "(MODSEQ n)" after a non-empty result. */
+	if (m.modseq > 0 && m.n > 0)
+		stream_printf(s->stream, " (MODSEQ %llu)",
+			      (unsigned long long)m.modseq);
 	stream_puts(s->stream, "\r\n");
 	session_ok(s, cmd, "Sort completed.");
 }

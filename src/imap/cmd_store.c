@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/condstore.h"
 #include "imap/flagnews.h"
 #include "imap/flags.h"
 #include "imap/msgset.h"
@@ -35,6 +36,7 @@
 #include "imap/view.h"
 #include "store/filename.h"
 #include "store/folder.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 enum store_op {
@@ -48,6 +50,11 @@ struct store_req {
 	int silent;
 	unsigned flags;
 	uint32_t keywords;
+	int conditional;        /* UNCHANGEDSINCE given (RFC 7162 3.1.3) */
+	int locked;             /* holds the index lock */
+	uint64_t unchangedsince;
+	struct buf modified;    /* MODIFIED's set, as a sequence-set */
+	uint32_t mod_lo, mod_hi;        /* its last range, not yet written */
 };
 
 /* "FLAGS", "+FLAGS.SILENT", ... Returns 0 or -1. */
@@ -97,21 +104,60 @@ change_masks(const struct store_req *req, unsigned *add_r, unsigned *del_r,
 	}
 }
 
+/* "* seq FETCH (UID u FLAGS (...) MODSEQ (m))": UID in UID STORE and,
+ * with MODSEQ, whenever CONDSTORE is on (RFC 7162 3.2.4); FLAGS unless
+ * .SILENT (a conditional STORE answers MODSEQ alone then, 3.1.3). */
 static void
-answer_fetch(struct session *s, uint32_t seq, const struct store_msg *m)
+answer_fetch(struct session *s, const struct store_req *req, uint32_t seq,
+	     const struct store_msg *m)
 {
+	int modseq = session_enabled(s, SESSION_EXT_CONDSTORE);
+
 	stream_printf(s->stream, "* %u FETCH (", seq);
-	if (s->uid_command)
-		stream_printf(s->stream, "UID %u ", m->uid);
-	stream_puts(s->stream, "FLAGS ");
-	flags_write(s->stream, m->flags, m->keywords, m->recent, s->sel.kw);
+	if (s->uid_command || modseq)
+		stream_printf(s->stream, "UID %u%s", m->uid,
+			      req->silent ? "" : " ");
+	if (!req->silent) {
+		stream_puts(s->stream, "FLAGS ");
+		flags_write(s->stream, m->flags, m->keywords, m->recent,
+			    s->sel.kw);
+	}
+	if (modseq)
+		stream_printf(s->stream, " MODSEQ (%llu)", (unsigned long long)
+			      condstore_modseq(s, m->uid));
 	stream_puts(s->stream, ")\r\n");
+}
+
+static void
+modified_flush(struct store_req *req)
+{
+	if (req->mod_hi == 0)
+		return;
+	if (req->modified.len > 0)
+		buf_append_str(&req->modified, ",");
+	if (req->mod_lo == req->mod_hi)
+		buf_printf(&req->modified, "%u", req->mod_lo);
+	else
+		buf_printf(&req->modified, "%u:%u", req->mod_lo, req->mod_hi);
+	req->mod_hi = 0;
+}
+
+/* Adds n (increasing) to the MODIFIED set. */
+static void
+modified_add(struct store_req *req, uint32_t n)
+{
+	if (req->mod_hi != 0 && n == req->mod_hi + 1) {
+		req->mod_hi = n;
+		return;
+	}
+	modified_flush(req);
+	req->mod_lo = req->mod_hi = n;
 }
 
 /* Changes one message. Returns 0 (also when it is gone), 1 when it is
  * expunged but not yet announced, or -1 with *err_r. */
 static int
-store_one(struct session *s, const struct store_req *req, uint32_t seq,
+store_one(struct session *s, struct store_req *req, uint32_t seq,
 	  const char **err_r)
 {
 	uint32_t uid = view_uid(s->sel.view, seq);
@@ -124,17 +170,71 @@ store_one(struct session *s, const struct store_req *req, uint32_t seq,
 		return 1;
 	if (m == NULL)
 		return 0;
+	/* RFC 7162 3.1.3: a message changed after UNCHANGEDSINCE is left
+	 * alone and named in MODIFIED (0 fails for every message). */
+	if (req->conditional &&
+	    folder_modseq(s->sel.folder, uid) > req->unchangedsince) {
+		modified_add(req, s->uid_command ? uid : seq);
+		return 0;
+	}
 	change_masks(req, &add, &del, &kw_add, &kw_del);
 	r = folder_change_flags(s->sel.folder, uid, add, del, kw_add, kw_del,
 				err_r);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (req->silent)
+	/* A conditional STORE answers "even if the .SILENT suffix is
+	 * specified" (RFC 7162 3.1.3), and once CONDSTORE is on any
+	 * .SILENT STORE answers its new MODSEQ (3.1.4.2, example 14:
+	 * "STORE 7 +FLAGS.SILENT (\Deleted)" gets "* 7 FETCH (MODSEQ
+	 * (...))"), as Dovecot does. */
+	if (req->silent && !req->conditional &&
+	    !session_enabled(s, SESSION_EXT_CONDSTORE))
 		return 0;
 	/* folder_change_flags updated the entry in place. */
-	answer_fetch(s, seq, folder_msg(s->sel.folder, uid));
-	view_flags_told(s->sel.view, uid);
+	answer_fetch(s, req, seq, folder_msg(s->sel.folder, uid));
+	if (!req->silent)
+		view_flags_told(s->sel.view, uid);
 	return 0;
+}
+
+/* The store-modifiers (RFC 4466 2.5): "(UNCHANGEDSINCE n)", the only
+ * one there is (RFC 7162 7: a single UNCHANGEDSINCE). Returns 0 or -1. */
+static int
+parse_modifiers(const struct arg *a, struct store_req *req)
+{
+	if (a->type != ARG_LIST || a->count != 2 ||
+	    a->list[0].type != ARG_ATOM ||
+	    strcasecmp((const char *)a->list[0].data, "UNCHANGEDSINCE") != 0 ||
+	    condstore_parse_modseq(&a->list[1], 1, &req->unchangedsince) < 0)
+		return -1;
+	req->conditional = 1;
+	return 0;
+}
+
+/* A conditional STORE holds the index lock from its check to its last
+ * rename, after a sync that numbers what others changed, so that no
+ * change slips between the test and the store (RFC 7162 3.1.3). It is a
+ * CONDSTORE enabling command (3.1): HIGHESTMODSEQ first (example 5).
+ * Returns 0, or -1 with *err_r. */
+static int
+conditional_begin(struct session *s, struct store_req *req,
+		  const char **err_r)
+{
+	buf_init(&req->modified, 16 * 1024 * 1024);
+	condstore_enable(s);
+	if (folder_modseq_lock(s->sel.folder, err_r) < 0)
+		return -1;
+	req->locked = 1;
+	return view_sync(s->sel.view, err_r) < 0 ? -1 : 0;
+}
+
+static void
+conditional_end(struct session *s, struct store_req *req)
+{
+	if (req->locked)
+		folder_modseq_unlock(s->sel.folder);
+	req->locked = 0;
+	modified_flush(req);
 }
 
 /* Reads the flag list into req; new keywords are made only when add is
@@ -149,15 +249,7 @@ parse_flags(struct session *s, const struct command *cmd, const struct arg *a,
 	r = flags_parse(a, s->sel.kw, add, &req->flags, &req->keywords, &err);
 	if (r == 0)
 		return 0;
-	if (r == -2) {
-		/* All 26 keyword letters of the Maildir are in use. */
-		log_info("store: user=%s mailbox=%s: %s", s->user.name,
-			 s->sel.name, err);
-		resp_tagged(s->stream, cmd->tag, "NO", "[LIMIT] Cannot create "
-			    "a new keyword: %s", err);
-	} else {
-		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
-	}
+	flags_refuse(s, cmd, r, err, s->sel.name);
 	return -1;
 }
 
@@ -167,9 +259,13 @@ cmd_store(struct session *s, const struct command *cmd)
 	struct store_req req;
 	struct seqset set;
 	const char *err = NULL;
+	const struct arg *flags = &cmd->args[cmd->nargs - 1];
 	int kw_before, expunged = 0, r = 0;
 
-	if (cmd->nargs != 3 || parse_item(&cmd->args[1], &req) < 0) {
+	memset(&req, 0, sizeof(req));
+	if ((cmd->nargs != 3 && cmd->nargs != 4) ||
+	    parse_item(&cmd->args[cmd->nargs - 2], &req) < 0 ||
+	    (cmd->nargs == 4 && parse_modifiers(&cmd->args[1], &req) < 0)) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments: "
 			    "STORE wants a set, FLAGS, +FLAGS or -FLAGS "
 			    "(.SILENT or not) and flags");
@@ -180,7 +276,7 @@ cmd_store(struct session *s, const struct command *cmd)
 		return;
 	}
 	/* Syntax first, without making keywords: BAD before NO. */
-	if (parse_flags(s, cmd, &cmd->args[2], &req, 0) < 0)
+	if (parse_flags(s, cmd, flags, &req, 0) < 0)
 		return;
 	if (s->sel.readonly) {
 		resp_tagged(s->stream, cmd->tag, "NO", "[READ-ONLY] Mailbox is "
@@ -189,9 +285,11 @@ cmd_store(struct session *s, const struct command *cmd)
 	}
 	kw_before = flagnews_count(s);
 	if (req.op != STORE_REMOVE &&
-	    parse_flags(s, cmd, &cmd->args[2], &req, 1) < 0)
+	    parse_flags(s, cmd, flags, &req, 1) < 0)
 		return;
 	flagnews_announce(s, kw_before, 0);
+	if (req.conditional && conditional_begin(s, &req, &err) < 0)
+		r = -1;
 	for (size_t i = 0; i < set.n && r >= 0; i++)
 		for (uint64_t seq = set.r[i].lo; seq <= set.r[i].hi; seq++) {
 			r = store_one(s, &req, (uint32_t)seq, &err);
@@ -199,6 +297,8 @@ cmd_store(struct session *s, const struct command *cmd)
 				break;
 			expunged |= r;
 		}
+	if (req.conditional)
+		conditional_end(s, &req);
 	if (r < 0) {
 		log_error("store: user=%s mailbox=%s: %s", s->user.name,
 			  s->sel.name, err);
@@ -206,9 +306,18 @@ cmd_store(struct session *s, const struct command *cmd)
 			    "error occurred. Refer to server log for more "
 			    "information.");
 	} else if (expunged) {
-		resp_tagged(s->stream, cmd->tag, "NO", "[EXPUNGEISSUED] Some "
-			    "of the requested messages no longer exist.");
+		/* RFC 7162 3.1.3 (example 11): MODIFIED may come with NO. */
+		view_modseq_fence(s->sel.view, s->stream);
+		resp_tagged(s->stream, cmd->tag, "NO", "[%s%s] Some of the "
+			    "requested messages no longer exist.",
+			    req.modified.len > 0 ? "MODIFIED " :
+			    "EXPUNGEISSUED", buf_str(&req.modified));
+	} else if (req.modified.len > 0) {
+		session_ok(s, cmd, "[MODIFIED %s] Conditional store failed.",
+			   buf_str(&req.modified));
 	} else {
 		session_ok(s, cmd, "Store completed.");
 	}
+	if (req.conditional)
+		buf_free(&req.modified);
 }

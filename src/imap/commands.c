@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "imap/command.h"
+#include "imap/context.h"
 #include "imap/response.h"
 
 static const struct command_def commands[] = {
@@ -25,19 +26,28 @@ static const struct command_def commands[] = {
 	{ "UNSUBSCRIBE",  cmd_unsubscribe,   ST_AUTHED,    0 },
 	{ "LIST",         cmd_list,          ST_AUTHED,    0 },
 	{ "LSUB",         cmd_lsub,          ST_AUTHED,    0 },
+	{ "NAMESPACE",    cmd_namespace,     ST_AUTHED,    0 },
 	{ "STATUS",       cmd_status,        ST_AUTHED,    0 },
 	{ "APPEND",       cmd_append,        ST_AUTHED,    0 },
 	{ "IDLE",         cmd_idle,          ST_AUTHED,    0 },
 	{ "COMPRESS",     cmd_compress,      ST_AUTHED,    0 },
+	{ "ENABLE",       cmd_enable,        ST_AUTHED,    0 },
+	{ "GETQUOTA",     cmd_getquota,      ST_AUTHED,    0 },
+	{ "GETQUOTAROOT", cmd_getquotaroot,  ST_AUTHED,    0 },
+	{ "SETQUOTA",     cmd_setquota,      ST_AUTHED,    0 },
 	{ "CHECK",        cmd_check,         ST_SELECTED,  0 },
 	{ "CLOSE",        cmd_close,         ST_SELECTED,  0 },
+	{ "UNSELECT",     cmd_unselect,      ST_SELECTED,  0 },
 	{ "EXPUNGE",      cmd_expunge,       ST_SELECTED,  CMD_UID_FORM },
 	{ "SEARCH",       cmd_search,        ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
 	{ "SORT",         cmd_sort,          ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
 	{ "THREAD",       cmd_thread,        ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
+	{ "CANCELUPDATE", cmd_cancelupdate,  ST_SELECTED,  0 },
 	{ "FETCH",        cmd_fetch,         ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
 	{ "STORE",        cmd_store,         ST_SELECTED,  CMD_NO_EXPUNGE | CMD_UID_FORM },
 	{ "COPY",         cmd_copy,          ST_SELECTED,  CMD_UID_FORM },
+	{ "MOVE",         cmd_move,          ST_SELECTED,  CMD_UID_FORM },
+	{ "REPLACE",      cmd_replace,       ST_SELECTED,  CMD_UID_FORM },
 	{ "UID",          cmd_uid,           ST_SELECTED,  CMD_NO_EXPUNGE },
 };
 

@@ -60,6 +60,7 @@ dest_open(struct session *s, const struct command *cmd, const struct arg *a,
 {
 	struct mailboxes *mb = mailstore_mailboxes(s->store);
 	const char *err = "";
+	int r = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (a->type == ARG_LIST || memchr(a->data, '\0', a->len) != NULL) {
@@ -73,13 +74,30 @@ dest_open(struct session *s, const struct command *cmd, const struct arg *a,
 	/* Opened "read-only" as far as \Recent goes: APPEND and COPY tell
 	 * no session of the mail already there, so they must not claim it
 	 * (RFC 3501 2.3.2); writing messages is not affected. */
-	if (folder_open(mb->root, d->dir, 1, &d->f, &err) < 0 ||
+	if ((r = folder_open(mb->root, d->dir, 1, &d->f, &err)) < 0 ||
 	    keywords_open(d->dir, &d->kw, &err) < 0) {
-		dest_fail(s, cmd, d, cmd->name, err);
+		if (r == FOLDER_OVERQUOTA)
+			resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s",
+				    err);
+		else
+			dest_fail(s, cmd, d, cmd->name, err);
 		dest_close(d);
 		return -1;
 	}
 	return 0;
+}
+
+int
+dest_check(struct session *s, const struct command *cmd, const struct arg *a)
+{
+	struct dest d;
+
+	memset(&d, 0, sizeof(d));
+	if (a->type == ARG_LIST || a->data == NULL ||
+	    memchr(a->data, '\0', a->len) != NULL)
+		return 0;       /* BAD once the command is complete */
+	d.name = (const char *)a->data;
+	return lookup(s, cmd, &d);
 }
 
 void

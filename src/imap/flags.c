@@ -3,7 +3,9 @@
 #include <strings.h>
 
 #include "imap/flags.h"
+#include "imap/response.h"
 #include "store/filename.h"
+#include "util/log.h"
 
 static const struct {
 	const char *name;
@@ -44,8 +46,13 @@ flag_one(const struct arg *a, struct keywords *kw, int add,
 	idx = kw != NULL ? keywords_index(kw, name) : -1;
 	if (idx < 0 && add && kw != NULL) {
 		idx = keywords_add(kw, name, err_r);
+		if (idx == KEYWORDS_FULL)
+			return FLAGS_FULL;
+		if (idx == KEYWORDS_NOSPACE)
+			return FLAGS_NOSPACE;
 		if (idx < 0)
-			return strchr(name, '*') || strchr(name, '%') ? -1 : -2;
+			return strchr(name, '*') || strchr(name, '%') ?
+			       FLAGS_BAD : FLAGS_FAILED;
 	}
 	if (idx >= 0)
 		*keywords |= (uint32_t)1 << idx;
@@ -115,4 +122,31 @@ flags_write_defined(struct stream *out, const struct keywords *kw)
 		}
 	}
 	stream_puts(out, ")");
+}
+
+void
+flags_refuse(struct session *s, const struct command *cmd, int r,
+	     const char *err, const char *mailbox)
+{
+	switch (r) {
+	case FLAGS_FULL:
+		resp_tagged(s->stream, cmd->tag, "NO", "[LIMIT] Cannot create "
+			    "a new keyword: %s", err);
+		break;
+	case FLAGS_NOSPACE:
+		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] Not enough "
+			    "disk space for a new keyword");
+		break;
+	case FLAGS_FAILED:
+		/* The path in err is for the log, not the client. */
+		log_error("keywords: user=%s mailbox=%s: %s", s->user.name,
+			  mailbox, err);
+		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Internal "
+			    "error occurred. Refer to server log for more "
+			    "information.");
+		break;
+	default:
+		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
+		break;
+	}
 }

@@ -12,7 +12,8 @@
  *   folder_names_on_disk = auto the first folder with 8-bit bytes in its
  *   name tells (names_detect_utf8), and mUTF-7 is the guess when none has.
  * - The special_folders that do not exist are created, each with its
- *   RFC 6154 attribute when its name is one of mbox_special_default's.
+ *   RFC 6154 attribute when its name is one of RFC 6154's seven (Sent,
+ *   Drafts, ...: store/specialuse.h).
  *
  * When everything exists this costs one stat of cur/, one readdir of the
  * Maildir with auto (stopping at the first 8-bit name) and one stat per
@@ -29,6 +30,7 @@
 
 #include "imap/mailstore.h"
 #include "store/mutf7.h"
+#include "store/specialuse.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -117,14 +119,16 @@ names_on_disk_utf8(const struct config *c, const char *root)
 	}
 }
 
-/* The RFC 6154 attribute of a configured folder name, 0 for none. */
+/* The RFC 6154 attribute of a configured folder name, 0 for none: the
+ * attribute spelt like the name ("Sent" is \Sent, "all" is \All). */
 static unsigned
 special_attr(const char *name)
 {
-	for (size_t i = 0; i < MBOX_SPECIAL_DEFAULT_N; i++)
-		if (strcasecmp(name, mbox_special_default[i].name) == 0)
-			return mbox_special_default[i].attr;
-	return 0;
+	char attr[32];
+
+	if (snprintf(attr, sizeof(attr), "\\%s", name) >= (int)sizeof(attr))
+		return 0;
+	return specialuse_attr(attr);
 }
 
 /* The wire name of a configured (UTF-8) folder name: the prefix, then

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "imap/msgset.h"
+#include "imap/searchres.h"
 #include "imap/view.h"
 
 /* A UID set into sequence numbers, range by range: O(ranges). */
@@ -37,6 +38,14 @@ msgset_parse(struct session *s, const struct arg *a, struct seqset *set,
 		"Invalid messageset";
 	uint32_t exists = view_exists(s->sel.view);
 
+	/* RFC 5182 2.1: "$" names the saved UIDs in UID and plain commands
+	 * alike, and when it holds nothing it is "a valid, but
+	 * non-matching list of messages", never an invalid set. */
+	if (searchres_is_marker(a)) {
+		searchres_get(s, s->arena, set);
+		uids_to_seqs(s->sel.view, set);
+		return 0;
+	}
 	if (a->type != ARG_ATOM ||
 	    seqset_parse((const char *)a->data, s->arena, set, err_r) < 0) {
 		*err_r = bad;
@@ -51,5 +60,25 @@ msgset_parse(struct session *s, const struct arg *a, struct seqset *set,
 		*err_r = bad;
 		return -1;
 	}
+	return 0;
+}
+
+int
+msgset_parse_uids(struct session *s, const struct arg *a, struct seqset *set,
+		  const char **err_r)
+{
+	uint32_t exists = view_exists(s->sel.view);
+
+	if (searchres_is_marker(a)) {
+		searchres_get(s, s->arena, set);
+		return 0;
+	}
+	if (a->type != ARG_ATOM ||
+	    seqset_parse((const char *)a->data, s->arena, set, err_r) < 0) {
+		*err_r = "Invalid uidset";
+		return -1;
+	}
+	seqset_resolve(set, exists > 0 ? view_uid(s->sel.view, exists) :
+		       folder_uidnext(s->sel.folder) - 1);
 	return 0;
 }

@@ -32,8 +32,9 @@
  *
  * Literal sinks (parser.h) keep big literals out of memory: the data of
  * a literal the sink has taken is handed to its write() in the pieces it
- * came in, and the argument records only its size. Only top-level
- * literals are offered, and only in literal_open, where both {n} and
+ * came in, and the argument records only its size. Literals at any
+ * depth are offered (CATENATE's TEXT parts and RFC 6855's UTF8 (~{n})
+ * are inside lists), but only in literal_open, where both {n} and
  * {n+} pass once their header is complete: so the caller decides before
  * the first byte whatever the kind, and the "+" for {n} is still ours to
  * give or withhold. A refused, skipped or half-read literal never reaches
@@ -453,7 +454,7 @@ literal_sink_open(struct parser *p)
 
 	if (p->lit_plus && p->cur.literal_minus && limit > LITERAL_MINUS_MAX)
 		limit = LITERAL_MINUS_MAX;
-	if (p->sink.open == NULL || p->depth > 0 || limit == 0 ||
+	if (p->sink.open == NULL || limit == 0 ||
 	    p->lit_size > limit || p->lit_size >= SIZE_MAX / 2)
 		return 0;
 	p->cmd.args = p->top.items;

@@ -36,7 +36,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imap/objectid.h"
 #include "imap/search.h"
+#include "imap/searchres.h"
 #include "imap/seqset.h"
 #include "mail/charset.h"
 #include "mail/date.h"
@@ -81,6 +83,15 @@ enum key_type {
 	SK_NOT,         /* kids[0] */
 	SK_OR,          /* kids[0], kids[1] */
 	SK_AND,         /* kids[0..nkids) */
+	SK_SAVED,       /* u.set: "$" (RFC 5182), UIDs once bound */
+	SK_OLDER,       /* u.when: INTERNALDATE <= it (RFC 5032) */
+	SK_YOUNGER,     /* u.when: INTERNALDATE >= it */
+	SK_SAVEDBEFORE, /* u.day, of the save date (RFC 8514 4.3) */
+	SK_SAVEDON,
+	SK_SAVEDSINCE,
+	SK_EMAILID,     /* u.text: the objectid, as is (RFC 8474 6) */
+	SK_THREADID,    /* matches nothing: THREADID is NIL (8474 5.2) */
+	SK_MODSEQ,      /* u.size: MODSEQ at least it (RFC 7162 3.1.5) */
 };
 
 struct search_text {
@@ -98,6 +109,7 @@ struct search_key {
 		struct seqset set;
 		uint64_t size;
 		long day;
+		time_t when;
 		struct search_text text;
 	} u;
 	struct search_key **kids;
@@ -270,6 +282,38 @@ bad:
 	return -1;
 }
 
+/* RFC 5032 3: OLDER and YOUNGER take an nz-number of seconds; the
+ * target is "the current date and time of the server" less it (2),
+ * taken once for the whole command. */
+static int
+parse_interval(struct sparse *p, const struct arg *a, time_t *when_r)
+{
+	uint64_t n;
+
+	if (a->type != ARG_ATOM || a->len > 10 ||
+	    parse_number(p, a, &n) < 0 || n == 0 || n > UINT32_MAX) {
+		p->err = "Invalid search interval parameter";
+		return -1;
+	}
+	*when_r = time(NULL) - (time_t)n;
+	return 0;
+}
+
+/* RFC 8474 7: objectid = 1*255(ALPHA / DIGIT / "_" / "-"), compared
+ * case-sensitively. */
+static int
+parse_objectid(struct sparse *p, const struct arg *a, struct search_text *t)
+{
+	if (!objectid_valid(a->data, a->len)) {
+		p->err = "Invalid object ID";
+		return -1;
+	}
+	t->needle = (const unsigned char *)arena_strndup(p->a, a->data,
+							 a->len);
+	t->len = a->len;
+	return 0;
+}
+
 struct simple_key {
 	const char *name;
 	enum key_type type;
@@ -293,6 +337,8 @@ static const struct simple_key simple_keys[] = {
 	{ "UNDRAFT",    SK_FLAG,   MF_DRAFT,    1 },
 	{ "UNFLAGGED",  SK_FLAG,   MF_FLAGGED,  1 },
 	{ "UNSEEN",     SK_FLAG,   MF_SEEN,     1 },
+	/* RFC 8514 4.3: every message, as the store has save dates. */
+	{ "SAVEDATESUPPORTED", SK_ALL, 0,       0 },
 };
 
 static const struct simple_key key_recent = { "RECENT", SK_RECENT, 0, 0 };
@@ -321,6 +367,13 @@ static const struct arg_key arg_keys[] = {
 	{ "SENTSINCE",  SK_SENTSINCE,  NULL },
 	{ "LARGER",     SK_LARGER,     NULL },
 	{ "SMALLER",    SK_SMALLER,    NULL },
+	{ "OLDER",      SK_OLDER,      NULL },
+	{ "YOUNGER",    SK_YOUNGER,    NULL },
+	{ "SAVEDBEFORE", SK_SAVEDBEFORE, NULL },
+	{ "SAVEDON",    SK_SAVEDON,    NULL },
+	{ "SAVEDSINCE", SK_SAVEDSINCE, NULL },
+	{ "EMAILID",    SK_EMAILID,    NULL },
+	{ "THREADID",   SK_THREADID,   NULL },
 };
 
 static enum cost
@@ -330,7 +383,11 @@ type_cost(enum key_type t)
 	case SK_LARGER: case SK_SMALLER:
 		return COST_SIZE;
 	case SK_BEFORE: case SK_ON: case SK_SINCE:
+	case SK_OLDER: case SK_YOUNGER:
+	case SK_SAVEDBEFORE: case SK_SAVEDON: case SK_SAVEDSINCE:
 		return COST_DATE;
+	case SK_EMAILID:
+		return COST_BODY;
 	case SK_HEADER: case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
 		return COST_HEADER;
 	case SK_BODY: case SK_TEXT:
@@ -370,6 +427,12 @@ parse_arg_key(struct sparse *p, const struct arg_key *ak,
 		break;
 	case SK_LARGER: case SK_SMALLER:
 		r = parse_number(p, a, &k->u.size);
+		break;
+	case SK_OLDER: case SK_YOUNGER:
+		r = parse_interval(p, a, &k->u.when);
+		break;
+	case SK_EMAILID: case SK_THREADID:
+		r = parse_objectid(p, a, &k->u.text);
 		break;
 	default:
 		r = parse_day(p, a, &k->u.day);
@@ -440,6 +503,45 @@ parse_set(struct sparse *p, enum key_type type, const struct arg *a)
 				      (const char *)a->data, err);
 		return NULL;
 	}
+	return k;
+}
+
+/* MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162
+ * 3.1.5). One MODSEQ is kept per message, not per flag, so the entry
+ * is checked and then ignored, as 3.1.5 says such a server MUST. */
+static struct search_key *
+parse_modseq(struct sparse *p, const struct arg *args, size_t n, size_t *i)
+{
+	const struct arg *a = next_string(p, args, n, i, "MODSEQ");
+	struct search_key *k;
+	uint64_t v;
+
+	if (a == NULL)
+		return NULL;
+	if (a->type != ARG_ATOM || !isdigit(a->data[0])) {
+		const struct arg *t = next_string(p, args, n, i, "MODSEQ");
+
+		if (t == NULL)
+			return NULL;
+		if (a->len < 7 || strncasecmp((const char *)a->data,
+					      "/flags/", 7) != 0 ||
+		    t->type != ARG_ATOM ||
+		    (strcasecmp((const char *)t->data, "priv") != 0 &&
+		     strcasecmp((const char *)t->data, "shared") != 0 &&
+		     strcasecmp((const char *)t->data, "all") != 0)) {
+			p->err = "Invalid MODSEQ entry";
+			return NULL;
+		}
+		if ((a = next_string(p, args, n, i, "MODSEQ")) == NULL)
+			return NULL;
+	}
+	if (parse_number(p, a, &v) < 0 || v > INT64_MAX) {
+		p->err = "Invalid MODSEQ value";
+		return NULL;
+	}
+	if ((k = new_key(p, SK_MODSEQ, COST_LIST)) == NULL)
+		return NULL;
+	k->u.size = v;
 	return k;
 }
 
@@ -519,15 +621,26 @@ parse_atom_key(struct sparse *p, const char *name, const struct arg *args,
 		return parse_keyword(p, args, n, i, 0);
 	if (strcasecmp(name, "UNKEYWORD") == 0)
 		return parse_keyword(p, args, n, i, 1);
+	if (strcasecmp(name, "MODSEQ") == 0)
+		return parse_modseq(p, args, n, i);
 	if (strcasecmp(name, "UID") == 0) {
 		if (*i >= n) {
 			p->err = "Missing argument (for search key: UID)";
 			return NULL;
 		}
+		if (searchres_is_marker(&args[*i])) {
+			(*i)++;
+			return new_key(p, SK_SAVED, COST_LIST);
+		}
 		return parse_set(p, SK_UID, &args[(*i)++]);
 	}
 	if (isdigit((unsigned char)name[0]) || name[0] == '*')
 		return parse_set(p, SK_SEQ, &args[*i - 1]);
+	/* RFC 5182 3: "$" is a sequence-set, so a search key of its own
+	 * (2.2 example 3: "UID SEARCH $ SMALLER 4096") and UID's argument
+	 * ("UID $"); search_bind_saved gives it its UIDs. */
+	if (strcmp(name, "$") == 0)
+		return new_key(p, SK_SAVED, COST_LIST);
 	p->err = arena_printf(p->a, "Unknown argument %.100s", name);
 	return NULL;
 }
@@ -587,6 +700,26 @@ search_resolve(struct search_key *k, uint32_t exists, uint32_t max_uid)
 		seqset_resolve(&k->u.set, max_uid);
 	for (size_t i = 0; i < k->nkids; i++)
 		search_resolve(k->kids[i], exists, max_uid);
+}
+
+int
+search_has_modseq(const struct search_key *k)
+{
+	if (k->type == SK_MODSEQ)
+		return 1;
+	for (size_t i = 0; i < k->nkids; i++)
+		if (search_has_modseq(k->kids[i]))
+			return 1;
+	return 0;
+}
+
+void
+search_bind_saved(struct search_key *k, const struct seqset *uids)
+{
+	if (k->type == SK_SAVED)
+		k->u.set = *uids;
+	for (size_t i = 0; i < k->nkids; i++)
+		search_bind_saved(k->kids[i], uids);
 }
 
 /* --- matching ------------------------------------------------------- */
@@ -843,6 +976,46 @@ internal_day(struct search_run *r, long *day_r)
 	return 0;
 }
 
+/* INTERNALDATE itself, for OLDER and YOUNGER. */
+static int
+internal_time(struct search_run *r, time_t *t_r)
+{
+	long day;
+
+	if (internal_day(r, &day) < 0)
+		return -1;
+	*t_r = r->date;
+	return 0;
+}
+
+/* The day of the save date (imap/objectid.h) in the server's zone. */
+static int
+saved_day(struct search_run *r, long *day_r)
+{
+	struct tm tm;
+	time_t t;
+
+	if (objectid_savedate(r->f, r->m, &t) < 0 ||
+	    localtime_r(&t, &tm) == NULL)
+		return -1;
+	*day_r = day_of(t + tm.tm_gmtoff);
+	return 0;
+}
+
+/* EMAILID (imap/objectid.h): a digest of the bytes and INTERNALDATE. */
+static int
+match_emailid(struct search_run *r, const struct search_text *t)
+{
+	char id[OBJECTID_EMAILID_LEN + 1];
+	time_t date;
+
+	if (t->len != OBJECTID_EMAILID_LEN || internal_time(r, &date) < 0 ||
+	    load_file(r) < 0)
+		return 0;
+	objectid_emailid(r->data, r->len, date, id);
+	return memcmp(id, t->needle, t->len) == 0;
+}
+
 /* The day the Date: header names, in its own zone; 0 without one. */
 static long
 sent_day(struct search_run *r)
@@ -864,9 +1037,9 @@ static int
 cmp_day(enum key_type type, long day, long want)
 {
 	switch (type) {
-	case SK_BEFORE: case SK_SENTBEFORE:
+	case SK_BEFORE: case SK_SENTBEFORE: case SK_SAVEDBEFORE:
 		return day < want;
-	case SK_ON: case SK_SENTON:
+	case SK_ON: case SK_SENTON: case SK_SAVEDON:
 		return day == want;
 	default:
 		return day >= want;
@@ -913,8 +1086,10 @@ match_list_key(struct search_run *r, const struct search_key *k)
 		return m->recent;
 	case SK_SEQ:
 		return seqset_contains(&k->u.set, r->seq);
-	case SK_UID:
+	case SK_UID: case SK_SAVED:
 		return seqset_contains(&k->u.set, r->uid);
+	case SK_MODSEQ:
+		return folder_modseq(r->f, r->uid) >= k->u.size;
 	case SK_LARGER:
 		return msg_size(r, &size) == 0 && size > k->u.size;
 	case SK_SMALLER:
@@ -927,6 +1102,7 @@ match_list_key(struct search_run *r, const struct search_key *k)
 static int
 match_key(struct search_run *r, const struct search_key *k)
 {
+	time_t when;
 	long day;
 
 	switch (k->type) {
@@ -944,6 +1120,17 @@ match_key(struct search_run *r, const struct search_key *k)
 			cmp_day(k->type, day, k->u.day);
 	case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
 		return cmp_day(k->type, sent_day(r), k->u.day);
+	case SK_SAVEDBEFORE: case SK_SAVEDON: case SK_SAVEDSINCE:
+		return saved_day(r, &day) == 0 &&
+			cmp_day(k->type, day, k->u.day);
+	case SK_OLDER:
+		return internal_time(r, &when) == 0 && when <= k->u.when;
+	case SK_YOUNGER:
+		return internal_time(r, &when) == 0 && when >= k->u.when;
+	case SK_EMAILID:
+		return match_emailid(r, &k->u.text);
+	case SK_THREADID:
+		return 0;
 	case SK_HEADER:
 		return match_header(r, &k->u.text);
 	case SK_BODY:

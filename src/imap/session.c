@@ -22,10 +22,14 @@
 #include <unistd.h>
 
 #include "imap/capability.h"
+#include "imap/append.h"
 #include "imap/command.h"
+#include "imap/context.h"
+#include "imap/dest.h"
 #include "imap/flagnews.h"
 #include "imap/mailstore.h"
 #include "imap/rawlog.h"
+#include "imap/searchres.h"
 #include "imap/response.h"
 #include "imap/session.h"
 #include "imap/view.h"
@@ -48,17 +52,22 @@ static const struct parser_limits limits_preauth = {
 };
 
 /* max_sunk_literal bounds APPEND's message, which goes to a file, not to
- * memory; APPENDLIMIT (RFC 7889) will announce it. */
+ * memory; APPENDLIMIT (RFC 7889) announces it. */
 static const struct parser_limits limits_authed = {
 	.max_line = 65536,
 	.max_literal = 1024 * 1024,
-	.max_sunk_literal = 64 * 1024 * 1024,
+	.max_sunk_literal = SESSION_APPEND_LIMIT,
 	.max_literals_total = 2 * 1024 * 1024,
 	.max_skip = 1024 * 1024,
 	.max_args = 10000,
 	.max_depth = 32,
 	.literal_plus = 1,
+	.binary = 1,            /* APPEND's ~{n} (RFC 3516 4.4) */
 };
+
+/* All the literals one APPEND sinks together (MULTIAPPEND, RFC 3502, and
+ * CATENATE's TEXT parts): they share one file, one after another. */
+#define SUNK_TOTAL_MAX ((off_t)4 * SESSION_APPEND_LIMIT)
 
 /* A client that keeps sending nonsense is not an IMAP client. */
 #define MAX_BAD_IN_ROW 20
@@ -163,7 +172,10 @@ session_plaintext_ok(struct session *s)
  * literal before reading a byte of it, for {n} and {n+} alike
  * (parser.h). We take the literal when the command is APPEND, the user
  * is logged in and it is not the first argument (that one is the mailbox
- * name), and write it into an unlinked file in the Maildir's tmp/: the
+ * name), and write it into an unlinked file in the Maildir's tmp/; the
+ * literals of one APPEND (MULTIAPPEND, CATENATE) go one after another
+ * into the same file, in the order of the arguments, so that each is at
+ * the sum of the sizes of the sunk literals before it: the
  * same file system as the destination, and nothing to clean up if the
  * session dies. The destination is not known to be valid yet, so the
  * file is not the destination's; cmd_append copies it into a file of
@@ -213,9 +225,16 @@ literal_open(void *ctx, const struct command *cmd, uint64_t size)
 
 	(void)size;
 	if (s->state == ST_NOT_AUTH || s->maildir == NULL ||
-	    strcmp(cmd->name, "APPEND") != 0 || cmd->nargs == 0 ||
-	    s->literal_fd >= 0)
+	    (strcmp(cmd->name, "APPEND") != 0 &&
+	     !replace_literal_wanted(cmd)) || cmd->nargs == 0)
 		return 0;
+	/* A later literal of the same APPEND follows the earlier ones in
+	 * the same file (session_literal_fd). */
+	if (s->literal_fd >= 0) {
+		off_t end = lseek(s->literal_fd, 0, SEEK_END);
+
+		return end >= 0 && end + (off_t)size <= SUNK_TOTAL_MAX;
+	}
 	snprintf(dir, sizeof(dir), "%s/tmp", s->maildir);
 	s->literal_fd = literal_tmpfile(dir);
 	if (s->literal_fd < 0) {
@@ -464,6 +483,8 @@ session_unselect(struct session *s)
 	view_free(&s->sel.view);
 	folder_close(&s->sel.folder);
 	keywords_free(&s->sel.kw);
+	searchres_clear(s);             /* RFC 5182 2.1 */
+	context_clear(s);               /* RFC 5267 4.3 */
 	free(s->sel.name);
 	memset(&s->sel, 0, sizeof(s->sel));
 	if (s->state == ST_SELECTED)
@@ -493,7 +514,11 @@ session_announce(struct session *s, int allow_expunge, int uid_fetch)
 	/* A keyword another session made comes before the FETCH that
 	 * shows it (imap/flagnews.h). */
 	flagnews_announce(s, kw_before, 1);
+	/* RFC 5267 4.3.2: REMOVEFROM before the EXPUNGE, ADDTO after the
+	 * EXISTS or FETCH that cause it. */
+	context_before(s, allow_expunge);
 	view_announce(s->sel.view, s->stream, allow_expunge, uid_fetch);
+	context_after(s);
 	return 0;
 }
 
@@ -527,7 +552,13 @@ session_ok(struct session *s, const struct command *cmd, const char *fmt,
 static void
 literal_wait(struct session *s)
 {
-	if (admissible(s, parser_command(s->parser)) == NULL) {
+	const struct command *cmd = parser_command(s->parser);
+
+	/* RFC 3502 3's example: a mailbox that does not exist is NO
+	 * [TRYCREATE] before the client sends the message. */
+	if (admissible(s, cmd) == NULL ||
+	    (strcmp(cmd->name, "APPEND") == 0 && cmd->nargs > 1 &&
+	     dest_check(s, cmd, &cmd->args[0]) < 0)) {
 		parser_literal_reject(s->parser);
 		literal_close(s);
 		return;
@@ -538,8 +569,17 @@ literal_wait(struct session *s)
 static void
 syntax_error(struct session *s)
 {
-	resp_tagged(s->stream, parser_error_tag(s->parser), "BAD", "%s",
-		    parser_error(s->parser));
+	const struct command *cmd = parser_command(s->parser);
+
+	/* RFC 7889 4, RFC 4469 5.2: a message over APPENDLIMIT is refused
+	 * with NO [TOOBIG], not as bad syntax. */
+	if (cmd->name != NULL && strcmp(cmd->name, "APPEND") == 0 &&
+	    strcmp(parser_error(s->parser), "Literal too large") == 0)
+		resp_tagged(s->stream, parser_error_tag(s->parser), "NO",
+			    "[TOOBIG] Message too large");
+	else
+		resp_tagged(s->stream, parser_error_tag(s->parser), "BAD",
+			    "%s", parser_error(s->parser));
 	if (parser_error_fatal(s->parser)) {
 		resp_untagged(s->stream, "BYE %s; closing the connection",
 			      parser_error(s->parser));

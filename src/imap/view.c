@@ -33,6 +33,9 @@ struct view {
 	size_t nflags_due;
 	uint32_t told_exists;   /* EXISTS as last sent */
 	uint32_t told_recent;
+	unsigned mode;          /* VIEW_MODSEQ, VIEW_VANISHED */
+	uint64_t safe_highest;  /* view_highestmodseq */
+	uint64_t sent_highest;  /* highest MODSEQ sent since the fence */
 };
 
 static void
@@ -76,6 +79,7 @@ view_new(struct folder *f, struct keywords *kw)
 	uidmap_reindex(&v->map);
 	v->told_exists = (uint32_t)v->map.n;
 	v->told_recent = view_recent(v);
+	v->safe_highest = folder_highestmodseq(f);
 	return v;
 }
 
@@ -176,7 +180,48 @@ view_sync(struct view *v, const char **err_r)
 		uidmap_reindex(&v->map);
 	for (size_t i = 0; i < ch.nflagged; i++)
 		owe_flags(v, ch.flagged[i]);
+	/* The sync brought the index in step with the list: every expunge
+	 * up to this HIGHESTMODSEQ is either told or marked GONE; once an
+	 * expunge waits, later values may pass it (RFC 7162 3.2). */
+	if (v->ngone == 0)
+		v->safe_highest = folder_highestmodseq(v->f);
 	return 0;
+}
+
+void
+view_set_mode(struct view *v, unsigned mode)
+{
+	v->mode = mode;
+}
+
+unsigned
+view_mode(const struct view *v)
+{
+	return v->mode;
+}
+
+uint64_t
+view_highestmodseq(const struct view *v)
+{
+	/* RFC 7162 7: mod-sequence-value is positive; an index that never
+	 * gave one says 0, and the first it gives is 1. */
+	return v->safe_highest > 0 ? v->safe_highest : 1;
+}
+
+void
+view_modseq_sent(struct view *v, uint64_t modseq)
+{
+	if (modseq > v->sent_highest)
+		v->sent_highest = modseq;
+}
+
+void
+view_modseq_fence(struct view *v, struct stream *out)
+{
+	if ((v->mode & VIEW_MODSEQ) && v->sent_highest > v->safe_highest)
+		stream_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+			      (unsigned long long)view_highestmodseq(v));
+	v->sent_highest = 0;
 }
 
 void
@@ -190,6 +235,49 @@ view_flags_told(struct view *v, uint32_t uid)
 	}
 }
 
+static void
+write_range(struct stream *out, uint32_t lo, uint32_t hi)
+{
+	if (lo == hi)
+		stream_printf(out, "%u", lo);
+	else
+		stream_printf(out, "%u:%u", lo, hi);
+}
+
+/* RFC 7162 3.2.10.2: with QRESYNC, one "* VANISHED uid-set" of the
+ * messages the client was told of (their UIDs increase with sequence
+ * numbers, so ranges come out in order); each one takes one off the
+ * count the client keeps. */
+static void
+announce_vanished(struct view *v, struct stream *out)
+{
+	uint32_t lo = 0, hi = 0;
+	size_t told = 0;
+
+	for (size_t i = 0; i < v->map.n && i < v->told_exists; i++) {
+		uint32_t uid = v->map.uids[i];
+
+		if (!(v->state[i] & GONE))
+			continue;
+		if (told++ > 0 && uid == hi + 1 && hi != 0) {
+			hi = uid;
+			continue;
+		}
+		if (told > 1) {
+			write_range(out, lo, hi);
+			stream_puts(out, ",");
+		} else {
+			stream_puts(out, "* VANISHED ");
+		}
+		lo = hi = uid;
+	}
+	if (told == 0)
+		return;
+	write_range(out, lo, hi);
+	stream_puts(out, "\r\n");
+	v->told_exists -= (uint32_t)told;
+}
+
 /* Messages the client was never told of (beyond told_exists) leave
  * without a word; the others one EXPUNGE each, and the count the client
  * keeps goes down by one each time (RFC 3501 7.4.1). */
@@ -198,11 +286,14 @@ announce_expunges(struct view *v, struct stream *out)
 {
 	size_t k = 0, n = v->map.n;
 
-	for (size_t i = n; i-- > 0;)
-		if ((v->state[i] & GONE) && i < v->told_exists) {
-			stream_printf(out, "* %zu EXPUNGE\r\n", i + 1);
-			v->told_exists--;
-		}
+	if (v->mode & VIEW_VANISHED)
+		announce_vanished(v, out);
+	else
+		for (size_t i = n; i-- > 0;)
+			if ((v->state[i] & GONE) && i < v->told_exists) {
+				stream_printf(out, "* %zu EXPUNGE\r\n", i + 1);
+				v->told_exists--;
+			}
 	uidmap_compact(&v->map, v->state, GONE);
 	uidmap_reindex(&v->map);
 	for (size_t i = 0; i < n; i++)
@@ -228,10 +319,18 @@ announce_flags(struct view *v, struct stream *out, int uid_fetch)
 		if (m == NULL || (v->state[i] & GONE))
 			continue;
 		stream_printf(out, "* %zu FETCH (", i + 1);
-		if (uid_fetch)
+		/* RFC 7162 3.2.4: UID and MODSEQ in every untagged FETCH
+		 * once CONDSTORE is on. */
+		if (uid_fetch || (v->mode & VIEW_MODSEQ))
 			stream_printf(out, "UID %u ", m->uid);
 		stream_puts(out, "FLAGS ");
 		flags_write(out, m->flags, m->keywords, m->recent, v->kw);
+		if (v->mode & VIEW_MODSEQ) {
+			uint64_t ms = folder_modseq(v->f, m->uid);
+			stream_printf(out, " MODSEQ (%llu)",
+				      (unsigned long long)(ms ? ms : 1));
+			view_modseq_sent(v, ms);
+		}
 		stream_puts(out, ")\r\n");
 	}
 }
@@ -242,8 +341,11 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 {
 	uint32_t recent;
 
-	if (allow_expunge && v->ngone > 0)
+	if (allow_expunge && v->ngone > 0) {
 		announce_expunges(v, out);
+		/* Called right after a sync: all is told up to here. */
+		v->safe_highest = folder_highestmodseq(v->f);
+	}
 	if (v->map.n != v->told_exists) {
 		stream_printf(out, "* %zu EXISTS\r\n", v->map.n);
 		v->told_exists = (uint32_t)v->map.n;
@@ -253,4 +355,5 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 	}
 	if (v->nflags_due > 0)
 		announce_flags(v, out, uid_fetch);
+	view_modseq_fence(v, out);
 }

@@ -337,6 +337,14 @@ find_part(const struct mail_part *root, const uint32_t *nums, size_t n)
 	return p;
 }
 
+const struct mail_part *
+section_part(const struct section *s, const struct mail_part *root)
+{
+	if (s->nparts == 0)
+		return root;
+	return find_part(root, s->part, s->nparts);
+}
+
 /* --- output --------------------------------------------------------- */
 
 /* Where the bytes go: the partial's window over the wire bytes. */

@@ -33,7 +33,23 @@
  * The price is that the root listener parses the header, which is why
  * net/proxy.c bounds every length and takes no byte beyond the header,
  * and is tested at every truncation. A LOCAL header (a health check)
- * keeps the proxy's address and counts there. */
+ * keeps the proxy's address and counts there.
+ *
+ * Failed logins and users. The limits that need to know what happened
+ * inside a connection (failed logins per address, connections not yet
+ * logged in per address, sessions per user) are counted here too, from
+ * what each child says over its own link (util/childlink.h): a
+ * SOCK_SEQPACKET socketpair made before the fork, whose far end the child
+ * closes before it drops to the user. The link is the child's, so a
+ * message can only ever speak for that child and the address the
+ * listener already recorded for it; the listener reads its end without
+ * blocking and answers the one login question with one byte, which an
+ * empty socket buffer always takes. A failure counts towards its address
+ * for auth_failure_window seconds; at auth_failures_per_ip the address is
+ * refused at accept for auth_block_time. The table of addresses is
+ * bounded (FAIL_TABLE_MAX): when it is full, the entry that changed
+ * longest ago gives way, so an attacker with many addresses can only make
+ * the listener forget, never grow. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -42,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,12 +67,27 @@
 #include "net/listener.h"
 #include "net/proxy.h"
 #include "util/addr.h"
+#include "util/childlink.h"
 #include "util/clock.h"
 #include "util/log.h"
+
+#define FAIL_TABLE_MAX 4096
 
 struct child {
 	pid_t pid;
 	struct sockaddr_storage peer;
+	int link;                       /* our end of its link, or -1 */
+	int logged_in;                  /* the listener allowed its login */
+	char user[CHILDLINK_MSG_MAX];   /* with logged_in */
+};
+
+/* Failed logins from one address. */
+struct failures {
+	struct sockaddr_storage addr;
+	long long first;                /* clock_ms() of the window's start */
+	long long last;                 /* of the last change */
+	long long blocked_until;        /* 0: not blocked */
+	long count;                     /* within the window */
 };
 
 /* A connection on a proxy listener whose header is still on its way. */
@@ -78,8 +110,13 @@ struct listener {
 	struct pending *pending;
 	size_t npending;
 	size_t pending_cap;
-	struct pollfd *pfd;             /* LISTENER_MAX + pending_cap */
+	struct pollfd *pfd;
+	size_t pfd_cap;
 	char *proxy_trusted;
+	struct listener_login_limits login;
+	char *block_exempt;
+	struct failures *fails;
+	size_t nfails;
 };
 
 static volatile sig_atomic_t got_chld, got_hup, got_term;
@@ -105,9 +142,13 @@ listener_new(void)
 	l->max_total = 1000;
 	l->max_per_ip = 50;
 	l->proxy_trusted = strdup("");
+	l->block_exempt = strdup("");
 	l->pfd = calloc(LISTENER_MAX, sizeof(*l->pfd));
-	if (l->proxy_trusted == NULL || l->pfd == NULL)
+	l->pfd_cap = LISTENER_MAX;
+	if (l->proxy_trusted == NULL || l->block_exempt == NULL ||
+	    l->pfd == NULL)
 		fatal("out of memory");
+	l->login.max_unauth_per_ip = 1000000;
 	return l;
 }
 
@@ -265,11 +306,28 @@ listener_set_limits(struct listener *l, long max_total, long max_per_ip)
 	l->max_per_ip = max_per_ip;
 }
 
+void
+listener_set_login_limits(struct listener *l,
+			  const struct listener_login_limits *limits)
+{
+	char *copy = strdup(limits->block_exempt != NULL ?
+			    limits->block_exempt : "");
+
+	if (copy == NULL)
+		fatal("out of memory");
+	free(l->block_exempt);
+	l->block_exempt = copy;
+	l->login = *limits;
+	l->login.block_exempt = l->block_exempt;
+}
+
 size_t
 listener_children(const struct listener *l)
 {
 	return l->nchildren;
 }
+
+static void link_step(struct listener *l, size_t i);
 
 static void
 reap(struct listener *l)
@@ -281,6 +339,11 @@ reap(struct listener *l)
 		for (size_t i = 0; i < l->nchildren; i++) {
 			if (l->children[i].pid != pid)
 				continue;
+			/* What it said before it died still counts. */
+			if (l->children[i].link >= 0)
+				link_step(l, i);
+			if (l->children[i].link >= 0)
+				close(l->children[i].link);
 			l->children[i] = l->children[--l->nchildren];
 			break;
 		}
@@ -290,24 +353,108 @@ reap(struct listener *l)
 	}
 }
 
+/* The failure record of addr, or NULL. */
+static struct failures *
+failures_of(const struct listener *l, const struct sockaddr *addr)
+{
+	for (size_t i = 0; i < l->nfails; i++)
+		if (addr_same_host((struct sockaddr *)&l->fails[i].addr, addr))
+			return &l->fails[i];
+	return NULL;
+}
+
+/* 1 when addr is refused for its failed logins. Forgets what expired. */
+static int
+blocked(struct listener *l, const struct sockaddr *addr)
+{
+	struct failures *f = failures_of(l, addr);
+	long long now = clock_ms();
+
+	if (f == NULL)
+		return 0;
+	if (f->blocked_until > now)
+		return 1;
+	if (f->blocked_until != 0 ||
+	    now - f->first >= l->login.failure_window * 1000LL)
+		*f = l->fails[--l->nfails];
+	return 0;
+}
+
+/* Counts a failed login of a child from addr. */
+static void
+count_failure(struct listener *l, const struct sockaddr *addr)
+{
+	struct failures *f;
+	long long now = clock_ms();
+	char where[ADDR_STR_MAX];
+
+	if (l->login.failures_per_ip <= 0 ||
+	    addr_in_ranges(addr, l->block_exempt))
+		return;
+	f = failures_of(l, addr);
+	if (f != NULL && f->blocked_until == 0 &&
+	    now - f->first >= l->login.failure_window * 1000LL)
+		f->count = 0, f->first = now;
+	if (f == NULL) {
+		if (l->fails == NULL) {
+			l->fails = calloc(FAIL_TABLE_MAX, sizeof(*l->fails));
+			if (l->fails == NULL)
+				fatal("out of memory");
+		}
+		if (l->nfails == FAIL_TABLE_MAX) {
+			size_t oldest = 0;
+
+			for (size_t i = 1; i < l->nfails; i++)
+				if (l->fails[i].last < l->fails[oldest].last)
+					oldest = i;
+			l->fails[oldest] = l->fails[--l->nfails];
+		}
+		f = &l->fails[l->nfails++];
+		memset(f, 0, sizeof(*f));
+		memcpy(&f->addr, addr, addr->sa_family == AF_INET6 ?
+		       sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		f->first = now;
+	}
+	f->last = now;
+	f->count++;
+	if (f->blocked_until == 0 && f->count >= l->login.failures_per_ip) {
+		f->blocked_until = now + l->login.block_time * 1000LL;
+		addr_ntop(addr, where, sizeof(where));
+		log_warn("blocking %s for %ld seconds: %ld failed logins "
+			 "within %ld seconds", where, l->login.block_time,
+			 f->count, l->login.failure_window);
+	}
+}
+
 /* Says why a new connection from peer must be turned away, or NULL. */
 static const char *
-over_limit(const struct listener *l, const struct sockaddr *peer)
+over_limit(struct listener *l, const struct sockaddr *peer)
 {
-	long same = 0;
+	long same = 0, unauth = 0;
 
 	if ((long)(l->nchildren + l->npending) >= l->max_total)
 		return "Too many connections, try again later";
-	for (size_t i = 0; i < l->nchildren; i++)
-		if (addr_same_host((struct sockaddr *)&l->children[i].peer, peer))
-			same++;
+	if (blocked(l, peer))
+		return "Too many failed logins from your address, "
+		       "try again later";
+	for (size_t i = 0; i < l->nchildren; i++) {
+		if (!addr_same_host((struct sockaddr *)&l->children[i].peer,
+				    peer))
+			continue;
+		same++;
+		unauth += !l->children[i].logged_in;
+	}
 	if (same >= l->max_per_ip)
 		return "Too many connections from your address";
+	if (unauth >= l->login.max_unauth_per_ip)
+		return "Too many connections from your address that have "
+		       "not logged in";
 	return NULL;
 }
 
 static void
-remember(struct listener *l, pid_t pid, const struct sockaddr_storage *peer)
+remember(struct listener *l, pid_t pid, const struct sockaddr_storage *peer,
+	 int link)
 {
 	if (l->nchildren == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -317,8 +464,10 @@ remember(struct listener *l, pid_t pid, const struct sockaddr_storage *peer)
 		l->children = c;
 		l->cap = cap;
 	}
+	memset(&l->children[l->nchildren], 0, sizeof(l->children[0]));
 	l->children[l->nchildren].pid = pid;
 	l->children[l->nchildren].peer = *peer;
+	l->children[l->nchildren].link = link;
 	l->nchildren++;
 }
 
@@ -337,6 +486,9 @@ child_setup(struct listener *l)
 		close(l->socks[i].fd);
 	for (size_t i = 0; i < l->npending; i++)
 		close(l->pending[i].c.fd);
+	for (size_t i = 0; i < l->nchildren; i++)
+		if (l->children[i].link >= 0)
+			close(l->children[i].link);
 }
 
 /* Turns a connection away: a BYE where the client can read it (not
@@ -371,23 +523,39 @@ admit(struct listener *l, struct connection *c,
 {
 	const char *why;
 	pid_t pid;
+	int link[2];
 
 	if ((why = over_limit(l, (struct sockaddr *)&c->peer)) != NULL) {
 		refuse(c, ls, why, 1);
 		return;
 	}
+	/* Without a link the child still serves; only its failures and
+	 * its user go uncounted. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) < 0) {
+		log_error("socketpair: %s", strerror(errno));
+		link[0] = link[1] = -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
 		close(c->fd);
+		if (link[0] >= 0)
+			close(link[0]), close(link[1]);
 		return;
 	}
 	if (pid == 0) {
 		child_setup(l);
+		if (link[0] >= 0)
+			close(link[0]);
+		childlink_set(link[1]);
 		fcntl(c->fd, F_SETFD, 0);
 		_exit(fn(c, arg));
 	}
-	remember(l, pid, &c->peer);
+	if (link[0] >= 0) {
+		close(link[1]);
+		fcntl(link[0], F_SETFL, fcntl(link[0], F_GETFL) | O_NONBLOCK);
+	}
+	remember(l, pid, &c->peer, link[0]);
 	close(c->fd);
 }
 
@@ -464,15 +632,10 @@ pending_add(struct listener *l, const struct connection *c,
 	if (l->npending == l->pending_cap) {
 		size_t cap = l->pending_cap ? l->pending_cap * 2 : 16;
 		struct pending *np = realloc(l->pending, cap * sizeof(*np));
-		struct pollfd *pfd = realloc(l->pfd, (LISTENER_MAX + cap) *
-					     sizeof(*pfd));
 
-		if (np != NULL)
-			l->pending = np;
-		if (pfd != NULL)
-			l->pfd = pfd;
-		if (np == NULL || pfd == NULL)
+		if (np == NULL)
 			fatal("out of memory");
+		l->pending = np;
 		l->pending_cap = cap;
 	}
 	p = &l->pending[l->npending];
@@ -522,6 +685,89 @@ accept_one(struct listener *l, const struct listen_socket *ls,
 	pending_add(l, &c, ls, fn, arg);
 }
 
+/* Answers child i's login question: may its user have one more session? */
+static void
+link_login(struct listener *l, struct child *ch, const char *msg, size_t n)
+{
+	long same = 0;
+	char answer = CHILDLINK_ALLOW;
+
+	if (ch->logged_in)
+		return;                 /* one question per child */
+	memcpy(ch->user, msg + 1, n - 1);
+	ch->user[n - 1] = '\0';
+	if (l->login.max_per_user > 0) {
+		for (size_t i = 0; i < l->nchildren; i++)
+			same += l->children[i].logged_in &&
+				strcmp(l->children[i].user, ch->user) == 0;
+		if (same >= l->login.max_per_user)
+			answer = CHILDLINK_REFUSE;
+	}
+	if (answer == CHILDLINK_ALLOW)
+		ch->logged_in = 1;
+	else
+		log_warn("login refused: user=%s has %ld sessions "
+			 "(max_user_connections)", ch->user, same);
+	/* Never blocks: the first and only answer on an empty buffer. */
+	if (send(ch->link, &answer, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		(void)0;        /* the child is gone, or will give up */
+}
+
+/* Reads what child i said; closes our end when the child closed its. */
+static void
+link_step(struct listener *l, size_t i)
+{
+	struct child *ch = &l->children[i];
+	char msg[CHILDLINK_MSG_MAX];
+	ssize_t n;
+
+	/* Bounded: a child cannot keep the listener here forever. */
+	for (int round = 0; round < 64; round++) {
+		n = recv(ch->link, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(ch->link);
+			ch->link = -1;
+			return;
+		}
+		if (msg[0] == CHILDLINK_AUTH_FAILED && !ch->logged_in)
+			count_failure(l, (struct sockaddr *)&ch->peer);
+		else if (msg[0] == CHILDLINK_LOGIN && n > 1)
+			link_login(l, ch, msg, (size_t)n);
+	}
+}
+
+/* Makes room in l->pfd for n entries. */
+static void
+pfd_reserve(struct listener *l, size_t n)
+{
+	struct pollfd *pfd;
+
+	if (n <= l->pfd_cap)
+		return;
+	pfd = realloc(l->pfd, n * sizeof(*pfd));
+	if (pfd == NULL)
+		fatal("out of memory");
+	l->pfd = pfd;
+	l->pfd_cap = n;
+}
+
+/* Lets the listener hold a link for each of max_connections children:
+ * the soft limit on descriptors goes up to the hard one. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 /* The ppoll timeout for the earliest header deadline, or NULL. */
 static struct timespec *
 pending_timeout(const struct listener *l, struct timespec *ts)
@@ -547,7 +793,7 @@ listener_run(struct listener *l, connection_fn *fn, void *arg)
 	struct sigaction sa;
 	struct timespec ts;
 	sigset_t block, empty;
-	size_t npend;
+	size_t npend, nkids;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -564,6 +810,7 @@ listener_run(struct listener *l, connection_fn *fn, void *arg)
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
+	raise_fd_limit();
 
 	for (;;) {
 		if (got_chld) {
@@ -576,32 +823,47 @@ listener_run(struct listener *l, connection_fn *fn, void *arg)
 			got_hup = 0;
 			return LISTENER_RELOAD;
 		}
+		npend = l->npending;
+		nkids = l->nchildren;
+		pfd_reserve(l, l->nsocks + npend + nkids);
 		struct pollfd *pfd = l->pfd;
 
 		for (size_t i = 0; i < l->nsocks; i++) {
 			pfd[i].fd = l->socks[i].fd;
 			pfd[i].events = POLLIN;
 		}
-		npend = l->npending;
 		for (size_t i = 0; i < npend; i++) {
 			pfd[l->nsocks + i].fd = l->pending[i].c.fd;
 			pfd[l->nsocks + i].events = POLLIN;
 		}
-		int n = ppoll(pfd, l->nsocks + npend, pending_timeout(l, &ts),
-			      &empty);
+		/* A negative fd is ignored by poll: children without a link. */
+		for (size_t i = 0; i < nkids; i++) {
+			pfd[l->nsocks + npend + i].fd = l->children[i].link;
+			pfd[l->nsocks + npend + i].events = POLLIN;
+		}
+		int n = ppoll(pfd, l->nsocks + npend + nkids,
+			      pending_timeout(l, &ts), &empty);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			return LISTENER_FAILED;
 		}
+		/* First what the children said, so that a failure counts
+		 * before the next connection from its address is taken. The
+		 * table changes only in reap() and admit(), which appends. */
+		for (size_t i = 0; i < nkids; i++)
+			if (pfd[l->nsocks + npend + i].revents != 0 &&
+			    l->children[i].link >= 0)
+				link_step(l, i);
 		/* Downwards: dropping entry i moves the last one, already
 		 * looked at, into its place. */
 		for (size_t i = npend; i-- > 0;)
 			if (pfd[l->nsocks + i].revents != 0)
 				pending_step(l, i, fn, arg);
 		pending_expire(l);
-		/* accept_one may grow l->pfd: read the flags first. */
+		/* pending_step and accept_one fork and grow the tables;
+		 * l->pfd stays as it is until the next round. */
 		short ready[LISTENER_MAX];
 		for (size_t i = 0; i < l->nsocks; i++)
 			ready[i] = pfd[i].revents;
@@ -631,9 +893,14 @@ listener_free(struct listener **lp)
 		close(l->pending[l->npending - 1].c.fd);
 		pending_drop(l, l->npending - 1);
 	}
+	for (size_t i = 0; i < l->nchildren; i++)
+		if (l->children[i].link >= 0)
+			close(l->children[i].link);
 	free(l->pending);
 	free(l->pfd);
 	free(l->proxy_trusted);
+	free(l->block_exempt);
+	free(l->fails);
 	free(l->children);
 	free(l);
 	*lp = NULL;

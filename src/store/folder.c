@@ -98,6 +98,21 @@ ferr(struct folder *f, const char *what, const char *path)
 	return f->err;
 }
 
+/* A write that failed: a full disk or file system quota is the user's
+ * quota as far as the client can tell (RFC 9208 5: NO [OVERQUOTA], as
+ * Dovecot answers), anything else a server error with the path. */
+static int
+write_fail(struct folder *f, const char *what, const char *path,
+	   const char **err_r)
+{
+	if (errno == ENOSPC || errno == EDQUOT) {
+		*err_r = "Not enough disk space";
+		return FOLDER_OVERQUOTA;
+	}
+	*err_r = ferr(f, what, path);
+	return -1;
+}
+
 static void
 uids_push(struct uids *u, uint32_t uid)
 {
@@ -130,6 +145,8 @@ entry_find(const struct entry *e, size_t n, const char *base, size_t len)
 {
 	struct entry key = { .name = base, .base_len = len };
 
+	if (n == 0)   /* e may be NULL then */
+		return NULL;
 	return bsearch(&key, e, n, sizeof(*e), entry_cmp);
 }
 
@@ -141,11 +158,42 @@ base_len_of(const char *name)
 	return colon ? (size_t)(colon - name) : strlen(name);
 }
 
+/* Opens one of the folder's own directories for reading, never through
+ * a symbolic link: a cur/ or new/ planted as a link would otherwise
+ * serve (and move) files from wherever it points. */
+static DIR *
+dir_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
 /* Reads the names in cur/ into the arena, sorted by base. */
+/* 1 when path is a directory itself, not a link to one. */
+static int
+real_dir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 scan_cur(struct folder *f, struct arena *a, struct entry **e_r, size_t *n_r)
 {
-	DIR *d = opendir(f->cur);
+	DIR *d = dir_open(f->cur);
 	struct dirent *de;
 	struct entry *e = NULL;
 	size_t n = 0, cap = 0;
@@ -182,7 +230,7 @@ scan_cur(struct folder *f, struct arena *a, struct entry **e_r, size_t *n_r)
 static int
 move_new(struct folder *f)
 {
-	DIR *d = opendir(f->newdir);
+	DIR *d = dir_open(f->newdir);
 	struct dirent *de;
 	char from[4352], to[4352];
 	int moved = 0;
@@ -547,8 +595,13 @@ full_sync(struct folder *f, const char **err_r)
 	if (nfresh > 0 || ngone > 0) {
 		recent_from = uidlist_next_uid(f->ul);
 		if (uidlist_update(f->ul, fresh, nfresh, gone, ngone,
-				   err_r) < 0)
+				   err_r) < 0) {
+			if (errno == ENOSPC || errno == EDQUOT) {
+				*err_r = "Not enough disk space";
+				ret = FOLDER_OVERQUOTA;
+			}
 			goto out;
+		}
 		/* The update read the list again under its lock: records
 		 * others added since our scan may have files it missed. */
 		(void)gone_bases(f, a, &e, &n, &ngone);
@@ -690,7 +743,7 @@ folder_open(const char *root, const char *dir, int readonly,
 {
 	struct folder *f = calloc(1, sizeof(*f));
 	char path[4200];
-	int damaged = 0;
+	int damaged = 0, r = 0;
 
 	if (f == NULL)
 		abort();
@@ -703,15 +756,15 @@ folder_open(const char *root, const char *dir, int readonly,
 	f->names = arena_new(4096);
 	f->quota_counted = strcmp(dir, root) == 0 ||
 		quota_folder_counted(last_component(dir));
-	if (access(f->cur, F_OK) < 0) {
+	if (!real_dir(f->cur) || !real_dir(f->newdir)) {
 		*err_r = ferr(f, "not a Maildir folder:", f->cur);
 		folder_close(&f);
 		return -1;
 	}
 	if (uidlist_open(dir, root, &f->ul, &damaged, err_r) < 0 ||
-	    folder_sync(f, NULL, err_r) < 0) {
+	    (r = folder_sync(f, NULL, err_r)) < 0) {
 		folder_close(&f);
-		return -1;
+		return r == FOLDER_OVERQUOTA ? r : -1;
 	}
 	/* A damaged list must be rewritten before Dovecot reads it (it
 	 * would throw the whole file away), and a new folder's UIDVALIDITY
@@ -719,8 +772,11 @@ folder_open(const char *root, const char *dir, int readonly,
 	snprintf(path, sizeof(path), "%s/dovecot-uidlist", dir);
 	if (damaged || access(path, F_OK) < 0) {
 		if (uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
+			r = errno == ENOSPC || errno == EDQUOT;
 			folder_close(&f);
-			return -1;
+			if (r)
+				*err_r = "Not enough disk space";
+			return r ? FOLDER_OVERQUOTA : -1;
 		}
 	} else if (uidlist_refresh(f->ul, err_r) < 0) {
 		/* The file may have been written by another process since
@@ -752,6 +808,27 @@ folder_uidnext(const struct folder *f)
 	return uidlist_next_uid(f->ul);
 }
 
+const char *
+folder_dir(const struct folder *f)
+{
+	return f->dir;
+}
+
+const char *
+folder_mailbox_guid(struct folder *f, const char **err_r)
+{
+	/* An update with nothing new writes the file when its header
+	 * lacks the GUID (the list is dirty then). */
+	if (uidlist_guid(f->ul)[0] == '\0' &&
+	    uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0)
+		return NULL;
+	if (uidlist_guid(f->ul)[0] == '\0') {
+		*err_r = "dovecot-uidlist has no mailbox GUID";
+		return NULL;
+	}
+	return uidlist_guid(f->ul);
+}
+
 uint64_t
 folder_highestmodseq(const struct folder *f)
 {
@@ -769,6 +846,19 @@ folder_expunged_since(const struct folder *f, uint64_t modseq,
 		      uint32_t **uids_r, size_t *n_r)
 {
 	return mindex_expunged_since(f->ix, modseq, uids_r, n_r);
+}
+
+int
+folder_modseq_lock(struct folder *f, const char **err_r)
+{
+	return f->ix != NULL ? mindex_lock(f->ix, err_r) : 0;
+}
+
+void
+folder_modseq_unlock(struct folder *f)
+{
+	if (f->ix != NULL)
+		mindex_unlock(f->ix);
 }
 
 const struct store_msg *
@@ -807,7 +897,7 @@ static int
 relocate(struct folder *f, struct store_msg *m)
 {
 	size_t len = base_len_of(m->name);
-	DIR *d = opendir(f->cur);
+	DIR *d = dir_open(f->cur);
 	struct dirent *de;
 	int found = 0;
 
@@ -1002,9 +1092,9 @@ folder_append_begin(struct folder *f, struct folder_append **a_r, int *fd_r,
 	a->fd = open(a->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 		     O_CLOEXEC, 0600);
 	if (a->fd < 0) {
-		*err_r = ferr(f, "cannot create", a->tmp_path);
+		int r = write_fail(f, "cannot create", a->tmp_path, err_r);
 		free(a);
-		return -1;
+		return r;
 	}
 	a->f = f;
 	*a_r = a;
@@ -1051,7 +1141,7 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 
 	if (fstat(a->fd, &st) < 0 || (vsize = wire_size(a->fd, st.st_size)) < 0 ||
 	    fsync(a->fd) < 0 || futimens(a->fd, times) < 0) {
-		*err_r = ferr(f, "cannot write", a->tmp_path);
+		ret = write_fail(f, "cannot write", a->tmp_path, err_r);
 		goto fail;
 	}
 	if ((ret = quota_room(f, st.st_size, err_r)) != 0)
@@ -1066,7 +1156,7 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	snprintf(path, sizeof(path), "%s/%s", f->cur, name);
 	/* link, not rename: it fails rather than replace an existing file. */
 	if (link(a->tmp_path, path) < 0) {
-		*err_r = ferr(f, "cannot link", path);
+		ret = write_fail(f, "cannot link", path, err_r);
 		goto fail;
 	}
 	unlink(a->tmp_path);
@@ -1107,17 +1197,17 @@ copy_bytes(struct folder *dst, int fd, unsigned flags, uint32_t keywords,
 	struct folder_append *a;
 	char buf[65536];
 	ssize_t n;
-	int out;
+	int out, r;
 
-	if (folder_append_begin(dst, &a, &out, err_r) < 0)
-		return -1;
+	if ((r = folder_append_begin(dst, &a, &out, err_r)) != 0)
+		return r;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
 			break;
 	if (n != 0) {
-		*err_r = ferr(dst, "cannot copy into", dst->dir);
+		r = write_fail(dst, "cannot copy into", dst->dir, err_r);
 		folder_append_abort(&a);
-		return -1;
+		return r;
 	}
 	return folder_append_commit(&a, flags, keywords, date, uid_r, err_r);
 }
@@ -1163,9 +1253,9 @@ folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 	 * file on disk for two messages (Dovecot does the same). */
 	if (link(from, to) < 0) {
 		if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
-			*err_r = ferr(dst, "cannot link", to);
+			r = write_fail(dst, "cannot link", to, err_r);
 			close(fd);
-			return -1;
+			return r;
 		}
 		r = copy_bytes(dst, fd, flags, keywords, st.st_mtime, uid_r,
 			       err_r);
@@ -1175,6 +1265,91 @@ folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 	close(fd);
 	if (dst->quota_counted &&
 	    quota_add(dst->root, st.st_size, 1, err_r) < 0)
+		return -1;
+	bases[0] = base;
+	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0)
+		return -1;
+	*uid_r = uidlist_lookup(dst->ul, base);
+	return 0;
+}
+
+/* MOVE (RFC 6851) as one rename(2): the file leaves src's cur/ and
+ * enters dst's cur/ in the same instant, so no reader of either
+ * directory, whatever its timing, finds the message in both folders or
+ * in neither. Link-then-unlink would leave a window with the message in
+ * both, which RFC 6851 3.3 says SHOULD NOT be seen. The file gets a new
+ * base name (dst's uidlist may know the old one from an earlier move
+ * back and forth) and keeps its inode, so the internal date (mtime)
+ * stays. A reader of dst that scans before uidlist_update below gives
+ * the file its UID itself under the uidlist lock; the lookup then finds
+ * that UID, never a second one. The quota moves with the file: when
+ * both folders count (one maildirsize per Maildir), nothing changes,
+ * and a MOVE succeeds where a COPY would exceed the quota (RFC 6851
+ * 4.1). Across file systems (EXDEV) the move falls back to a copy and an
+ * expunge. */
+int
+folder_move(struct folder *src, uint32_t uid, struct folder *dst,
+	    unsigned flags, uint32_t keywords, uint32_t *uid_r,
+	    const char **err_r)
+{
+	struct store_msg *m = msg_find(src, uid);
+	char from[4352], to[4352], base[FILENAME_MAX_LEN + 1];
+	char name[FILENAME_MAX_LEN + 1];
+	const char *bases[1];
+	struct stat st;
+	int64_t vsize;
+	int r;
+
+	if (m == NULL)
+		return 1;
+	for (int attempt = 0;; attempt++) {
+		msg_path(src, m, from, sizeof(from));
+		if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode)) {
+			/* Renamed by a flag change meanwhile, or gone. */
+			if (attempt == 0 && relocate(src, m))
+				continue;
+			return 1;
+		}
+		if (!src->quota_counted &&
+		    (r = quota_room(dst, st.st_size, err_r)) != 0)
+			return r;
+		vsize = m->vsize;
+		if (vsize < 0) {
+			int gone, fd = folder_msg_open(src, uid, &gone, err_r);
+
+			if (fd < 0)
+				return gone ? 1 : -1;
+			vsize = wire_size(fd, st.st_size);
+			close(fd);
+		}
+		mfilename_new_base(st.st_size, vsize, base, sizeof(base));
+		if (mfilename_build(base, strlen(base), flags, keywords, "",
+				    name, sizeof(name)) < 0) {
+			*err_r = "file name too long";
+			return -1;
+		}
+		snprintf(to, sizeof(to), "%s/%s", dst->cur, name);
+		if (rename(from, to) == 0)
+			break;
+		if (errno == ENOENT && attempt == 0 && relocate(src, m))
+			continue;
+		if (errno == ENOENT)
+			return 1;
+		if (errno == EXDEV) {
+			r = folder_copy(src, uid, dst, flags, keywords, uid_r,
+					err_r);
+			if (r == 0 && folder_expunge(src, uid, err_r) < 0)
+				return -1;
+			return r;
+		}
+		*err_r = ferr(dst, "cannot move into", to);
+		return -1;
+	}
+	if (src->quota_counted != dst->quota_counted &&
+	    quota_add(src->quota_counted ? src->root : dst->root,
+		      src->quota_counted ? -(int64_t)st.st_size :
+		      (int64_t)st.st_size, src->quota_counted ? -1 : 1,
+		      err_r) < 0)
 		return -1;
 	bases[0] = base;
 	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0)

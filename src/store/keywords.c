@@ -521,13 +521,15 @@ add_locked(struct keywords *kw, const char *name, const char **err_r)
 		return i;
 	if ((i = free_slot(kw)) < 0) {
 		*err_r = "all 26 keyword letters of the folder are in use";
-		return -1;
+		return KEYWORDS_FULL;
 	}
 	kw->names[i] = xstrndup(name, strlen(name));
 	if (save(kw, err_r) < 0) {
+		int full = errno == ENOSPC || errno == EDQUOT;
+
 		free(kw->names[i]);
 		kw->names[i] = NULL;
-		return -1;
+		return full ? KEYWORDS_NOSPACE : -1;
 	}
 	return i;
 }

@@ -313,7 +313,7 @@ entry_attrs(const struct mailboxes *mb, int rootfd, const char *dir,
 	int sel = *dir == '\0' || (real && selectable_at(rootfd, dir));
 
 	if (!sel)
-		return a | MBOX_NOSELECT;
+		return a | MBOX_NOSELECT | (real ? 0 : MBOX_NONEXISTENT);
 	if (flags & MBOX_LIST_MARKED)
 		a |= dir_has_mail(rootfd, dir) ? MBOX_MARKED : MBOX_UNMARKED;
 	if (*dir != '\0')

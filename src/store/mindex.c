@@ -707,7 +707,13 @@ diff(const struct mindex *ix, const struct mindex_msg *msgs, size_t n,
      size_t *nset_r)
 {
 	size_t i = 0, j = 0, ns = 0, ng = 0;
+	int found;
 
+	/* A partial update (one STORE of one message) starts where its
+	 * first UID is, not at the front: a walk from there made STORE
+	 * 1:* quadratic. */
+	if (mode != MINDEX_FULL && n > 0)
+		j = rec_find(ix, msgs[0].uid, &found);
 	while (i < n || (j < ix->n && mode == MINDEX_FULL)) {
 		const struct mindex_rec *r = j < ix->n ? &ix->recs[j] : NULL;
 		uint32_t s;

@@ -405,6 +405,17 @@ quota_read(const char *maildir, int64_t add_bytes, int64_t add_messages,
 	return 0;
 }
 
+/* quota_set_credit's: one process serves one user, one command at a
+ * time, so the credit of the running REPLACE is the process's. */
+static int64_t credit_bytes, credit_messages;
+
+void
+quota_set_credit(int64_t bytes, int64_t messages)
+{
+	credit_bytes = bytes;
+	credit_messages = messages;
+}
+
 int
 quota_get(const char *maildir, struct quota_usage *u, const char **err_r)
 {
@@ -415,7 +426,11 @@ int
 quota_check(const char *maildir, int64_t bytes, int64_t messages,
 	    struct quota_usage *u, const char **err_r)
 {
-	int ret = quota_read(maildir, bytes, messages, u, err_r);
+	int ret;
+
+	bytes -= credit_bytes;
+	messages -= credit_messages;
+	ret = quota_read(maildir, bytes, messages, u, err_r);
 
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;

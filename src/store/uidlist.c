@@ -805,6 +805,12 @@ uidlist_next_uid(const struct uidlist *list)
 	return list->s.next_uid;
 }
 
+const char *
+uidlist_guid(const struct uidlist *list)
+{
+	return list->s.guid != NULL ? list->s.guid : "";
+}
+
 const struct uidlist_rec *
 uidlist_records(const struct uidlist *list, size_t *count_r)
 {
@@ -977,7 +983,7 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 	struct stat dst;
 	struct buf b;
 	mode_t mode = 0600;
-	int fd;
+	int fd, e;
 
 	if (s->guid[0] == '\0')
 		new_guid(s);
@@ -1019,9 +1025,11 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 	}
 	return 0;
 fail:
+	e = errno;              /* ENOSPC must reach the caller */
 	close(fd);
 	buf_free(&b);
 	(void)unlink(l->tmp_path);
+	errno = e;
 	return -1;
 }
 
@@ -1058,7 +1066,7 @@ uidlist_update(struct uidlist *list, const char *const *new_bases,
 	       const char **err_r)
 {
 	struct state ns;
-	int changed, r;
+	int changed, r, e;
 
 	if (dotlock_take(list->path, LOCK_TIMEOUT_S, err_r) < 0)
 		return -1;
@@ -1074,9 +1082,11 @@ uidlist_update(struct uidlist *list, const char *const *new_bases,
 		ns.dirty = 0;
 		ns.damaged = 0;
 	}
+	e = errno;
 	dotlock_release(list->path);
 	if (r < 0) {
 		state_free(&ns);
+		errno = e;      /* the write's: ENOSPC says the disk is full */
 		return -1;
 	}
 	state_free(&list->s);

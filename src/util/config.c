@@ -189,11 +189,54 @@ static const struct key keys[] = {
 	  .min = 0, .max = 60000, .unit = "milliseconds",
 	  .doc = "Milliseconds before answering a failed login; doubles "
 		 "with each further failure on the connection." },
+	{ .name = "auth_failures_per_ip", .type = KEY_NUMBER,
+	  .offset = OFF(auth_failures_per_ip), .def = "10",
+	  .min = 0, .max = 1000000,
+	  .doc = "Failed logins from one client address within "
+		 "auth_failure_window after which the standalone daemon "
+		 "refuses its connections for auth_block_time; 0 never "
+		 "refuses." },
+	{ .name = "auth_failure_window", .type = KEY_NUMBER,
+	  .offset = OFF(auth_failure_window), .def = "300",
+	  .min = 1, .max = 86400, .unit = "seconds",
+	  .doc = "Seconds over which auth_failures_per_ip counts." },
+	{ .name = "auth_block_time", .type = KEY_NUMBER,
+	  .offset = OFF(auth_block_time), .def = "600",
+	  .min = 1, .max = 86400, .unit = "seconds",
+	  .doc = "Seconds an address that reached auth_failures_per_ip "
+		 "is refused." },
+	{ .name = "auth_block_exempt", .type = KEY_LIST,
+	  .offset = OFF(auth_block_exempt), .def = "127.0.0.0/8 ::1/128",
+	  .check = check_networks,
+	  .want = "ADDRESS[/PREFIX], blank-separated, or nothing",
+	  .doc = "Client networks whose failed logins are not counted "
+		 "for auth_failures_per_ip (webmail, a local proxy); "
+		 "empty for none." },
+	{ .name = "max_unauth_connections_per_ip", .type = KEY_NUMBER,
+	  .offset = OFF(max_unauth_connections_per_ip), .def = "10",
+	  .min = 1, .max = 1000000,
+	  .doc = "Most connections at once from one client address that "
+		 "have not logged in yet." },
+	{ .name = "max_user_connections", .type = KEY_NUMBER,
+	  .offset = OFF(max_user_connections), .def = "100",
+	  .min = 0, .max = 1000000,
+	  .doc = "Most sessions at once of one user; a login beyond it "
+		 "gets NO. 0 for no limit." },
+	{ .name = "session_memory_limit", .type = KEY_NUMBER,
+	  .offset = OFF(session_memory_limit), .def = "536870912",
+	  .min = 0, .max = 1099511627776, .unit = "bytes",
+	  .doc = "Bytes of heap and other private data one connection "
+		 "process may use (RLIMIT_DATA); 0 for no limit." },
 	{ .name = "verbose_proctitle", .type = KEY_ENUM,
 	  .offset = OFF(verbose_proctitle), .def = "yes",
 	  .choices = yes_no_choices,
 	  .doc = "Show each connection's user, address and state in ps: "
 		 "imapd: alice 10.0.0.5 SELECTED INBOX." },
+	{ .name = "quota_set", .type = KEY_ENUM,
+	  .offset = OFF(quota_set), .def = "no",
+	  .choices = yes_no_choices,
+	  .doc = "Whether users may change their own Maildir++ quota "
+		 "limits with SETQUOTA (RFC 9208); no refuses it." },
 	{ .name = "rawlog_users", .type = KEY_LIST,
 	  .offset = OFF(rawlog_users), .def = "",
 	  .want = "user names, blank-separated, or nothing",
@@ -557,6 +600,7 @@ derive(struct config *c)
 							  c->plaintext_auth);
 	c->namespace_sep = c->namespace_separator[0];
 	c->proctitle = strcmp(c->verbose_proctitle, "yes") == 0;
+	c->quota_set_allowed = strcmp(c->quota_set, "yes") == 0;
 	c->disk_names = (enum disk_names)choice_index(disk_names_choices,
 						       c->folder_names_on_disk);
 	free(c->passwd_file);

@@ -28,6 +28,12 @@ extern char **environ;
 static char *area;              /* the block, NULL before init */
 static size_t area_len;         /* its bytes, the last NUL included */
 static char *original;          /* a copy of the block as it came */
+/* environ's copy: the array and, in one block, its strings. setenv()
+ * overwrites entries or moves environ to a new array without freeing
+ * anything, so these keep the copies reachable rather than lost
+ * (volatile, for nothing reads them and the compiler would drop them). */
+static char **volatile env_copy;
+static char *volatile env_strings;
 static char prog_name[32];
 static int enabled = 1;
 
@@ -44,9 +50,8 @@ copy(const char *s)
 void
 proctitle_init(int argc, char **argv, const char *prog)
 {
-	char *start, *end;
-	size_t n = 0;
-	char **env;
+	char *start, *end, *p;
+	size_t n = 0, bytes = 0;
 
 	snprintf(prog_name, sizeof(prog_name), "%s", prog);
 	if (area != NULL || argc < 1 || argv[0] == NULL)
@@ -61,15 +66,21 @@ proctitle_init(int argc, char **argv, const char *prog)
 		if (environ[i] == end)
 			end = environ[i] + strlen(environ[i]) + 1;
 		n++;
+		bytes += strlen(environ[i]) + 1;
 	}
 
-	env = malloc((n + 1) * sizeof(*env));
-	if (env == NULL)
+	env_copy = malloc((n + 1) * sizeof(*env_copy));
+	env_strings = p = malloc(bytes + 1);
+	if (env_copy == NULL || p == NULL)
 		fatal("out of memory");
-	for (size_t i = 0; i < n; i++)
-		env[i] = copy(environ[i]);
-	env[n] = NULL;
-	environ = env;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(environ[i]) + 1;
+
+		env_copy[i] = memcpy(p, environ[i], len);
+		p += len;
+	}
+	env_copy[n] = NULL;
+	environ = env_copy;
 	for (int i = 0; i < argc; i++)
 		argv[i] = copy(argv[i]);
 	program_invocation_name = argv[0];

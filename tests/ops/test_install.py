@@ -21,6 +21,8 @@ WANT = {
     "/etc/pam.d/imap",
     "/etc/xinetd.d/imap", "/etc/xinetd.d/imaps",
     "/usr/share/doc/skua/inetd.conf",
+    "/etc/fail2ban/filter.d/skua-imapd.conf",
+    "/etc/fail2ban/jail.d/skua-imapd.conf",
 } | {"/usr/lib/systemd/system/" + u for u in UNITS}
 
 

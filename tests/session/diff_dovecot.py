@@ -44,7 +44,10 @@ NORMALIZATION — what may legitimately differ, and is made equal:
                   (APPENDUID, COPYUID: UIDPLUS; HIGHESTMODSEQ, NOMODSEQ:
                   CONDSTORE; CLOSED: QRESYNC) are dropped. RFC 3501 7.1:
                   "Client implementations MUST ignore response codes that
-                  they do not recognize."
+                  they do not recognize." So is MAILBOXID (OBJECTID, RFC
+                  8474 4.1, 4.2), which Dovecot 2.3 does not have: in
+                  CREATE's tagged OK the code goes, and SELECT/EXAMINE's
+                  untagged "* OK [MAILBOXID (...)]" line goes whole.
   UIDVALIDITY     Values become tokens, <UV1>, <UV2>, ... in the order each
                   server first reports them (SELECT/EXAMINE, STATUS): each
                   side must give a folder the same value every time and
@@ -66,6 +69,11 @@ NORMALIZATION — what may legitimately differ, and is made equal:
   strings         A string may be sent quoted or as a literal (4.3), a
                   mailbox name as atom or string (astring, 9): compared by
                   value.
+  literal8        BINARY[...] data (RFC 3516 4.3) without a NUL is compared
+                  as a string: the RFC says such data SHOULD be "a <string>
+                  instead of a <literal8>", which skua does, while Dovecot
+                  2.3 sends literal8 for all decoded data. With a NUL both
+                  must send literal8, and it is compared as one.
 """
 import argparse
 import os
@@ -108,6 +116,143 @@ for _d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
 # allowed; "why". A command whose mismatch matches an entry passes as
 # "known" (-v prints which).
 KNOWN_DIFFERENCES = [
+    # --- BINARY (RFC 3516), script "binary" ---
+    {"cmd": r"^(UID )?FETCH (1:\*|3) \(?BINARY\.SIZE\[",
+     "dovecot": r".*\* 3 FETCH \(UID 3\)\nTAG NO \[UNKNOWN-CTE\]",
+     "skua": r".*\* 3 FETCH \([^\n]*BINARY\.SIZE\[[^\n]*\)\n"
+             r"(\* 4 FETCH \(UID 4\)\nTAG NO \[PARSE\]|TAG OK)",
+     "rfc": "RFC 3516 4.3: BINARY.SIZE \"If the server does not know how "
+            "to decode the section's CTE, it MUST fail the request\"",
+     "why": "Message 3 has an x-uuencode part (4) besides 7bit, base64, "
+            "quoted-printable and message/rfc822 parts: Dovecot 2.3 fails "
+            "BINARY.SIZE of every part of it; skua fails only the section "
+            "whose encoding it does not know and answers the others (in "
+            "FETCH 1:* it then stops at message 4, broken base64)."},
+    {"cmd": r"^FETCH 10 \(BINARY\.PEEK\[2\.1\] BINARY\.SIZE\[2\] ",
+     "sub": (r"BINARY\.SIZE\[2\] 70", "BINARY.SIZE[2] 71"),
+     "rfc": "RFC 3516 4.3: BINARY.SIZE \"The value returned MUST match "
+            "the size of the <nstring> or <literal8> that will be "
+            "returned by the corresponding FETCH BINARY request\"",
+     "why": "Both send the same 71 bytes for BINARY[2] (an enclosed "
+            "message whose quoted-printable body was decoded); Dovecot's "
+            "BINARY.SIZE[2] says 70, skua's says 71."},
+    {"cmd": r"^FETCH \d+ BINARY(\.PEEK)?\[(HEADER|TEXT|1\.MIME)",
+     "dovecot": r"\* \d+ FETCH \(.*\)\nTAG OK", "skua": r"TAG BAD",
+     "rfc": "RFC 3516 7: fetch-att =/ \"BINARY\" [\".PEEK\"] "
+            "section-binary [partial]; section-binary = \"[\" "
+            "[section-part] \"]\" (part numbers only)",
+     "why": "Dovecot 2.3 takes BODY's section specifiers (HEADER, TEXT, "
+            "MIME, HEADER.FIELDS) in BINARY[...]; skua answers BAD to "
+            "what the grammar does not allow."},
+    {"cmd": r"^FETCH \d+ BINARY\.SIZE\[[\d.]*\]<",
+     "dovecot": r"\* \d+ FETCH \(BINARY\.SIZE\[[\d.]*\] \d+\)\nTAG OK",
+     "skua": r"TAG BAD",
+     "rfc": "RFC 3516 7: fetch-att =/ \"BINARY.SIZE\" section-binary "
+            "(no partial)",
+     "why": "Dovecot 2.3 ignores a partial after BINARY.SIZE[...]; skua "
+            "answers BAD."},
+    {"cmd": r"^FETCH 9 \(BINARY\.PEEK\[\] ",
+     "dovecot": r'\* 9 FETCH \(BINARY\.SIZE\[1\] 5 BINARY\[1\] "hello" '
+                r'BINARY\[\] "[^\n]*Encoding: binary[^\n]*hello"\)\nTAG OK',
+     "skua": r'\* 9 FETCH \(BINARY\.SIZE\[1\] 10 BINARY\[1\] "aGVsbG8=\\r'
+             r'\\n" BINARY\[\] "[^\n]*Encoding: base64[^\n]*aGVsbG8=\\r'
+             r'\\n"\)\nTAG OK',
+     "rfc": "RFC 3516 3: \"Every IMAP4 body section has a MIME content-"
+            "transfer-encoding. (Those without an explicit Content-"
+            "Transfer-Encoding header are implicitly labeled as \"7bit\" "
+            "content.)\"; RFC 2045 4: the MIME-Version field says a "
+            "message is MIME; RFC 3516 6: FETCH BODY returns the content "
+            "\"in the format described by the corresponding FETCH "
+            "BODYSTRUCTURE response\"",
+     "why": "A message without MIME-Version and Content-Type but with "
+            "Content-Transfer-Encoding: base64. Both servers' BODYSTRUCTURE "
+            "call its body 7BIT text/plain; Dovecot's BINARY decodes it "
+            "all the same, skua's follows BODYSTRUCTURE and sends it as "
+            "it is."},
+    {"cmd": r"^STORE 1 \+FLAGS(\.SILENT)? \(\\(Flagged|Answered)\)$",
+     "dovecot": r"\* 1 FETCH \((FLAGS \([^)]*\) )?MODSEQ \(<MS>\)\)\nTAG OK",
+     "skua": r"\* 1 FETCH \((FLAGS \([^)]*\) )?MODSEQ \(<MS>\) UID 1\)\n"
+             r"TAG OK",
+     "rfc": "RFC 7162 3.2.4: \"Once a CONDSTORE enabling command is issued "
+            "by the client, the server MUST automatically include both UID "
+            "and mod-sequence data in all subsequent untagged FETCH "
+            "responses\" (a requirement on QRESYNC servers; 3.1.4.2 asks "
+            "CONDSTORE-only servers to follow it too)",
+     "why": "With CONDSTORE enabled but not QRESYNC, Dovecot leaves UID out "
+            "of STORE's FETCH responses; skua, which offers QRESYNC, "
+            "includes it."},
+    {"cmd": r"^STORE 2 \(UNCHANGEDSINCE 9+0+\) \+FLAGS\.SILENT \(\\Seen\)$",
+     "dovecot": r"^TAG OK$",
+     "skua": r"^\* 2 FETCH \(MODSEQ \(<MS>\) UID 2\)\nTAG OK$",
+     "rfc": "RFC 7162 3.1.3: when the UNCHANGEDSINCE test passes \"the "
+            "requested operation ... is performed ... An untagged FETCH "
+            "response MUST be sent, even if the .SILENT suffix is "
+            "specified, and the response MUST include the MODSEQ message "
+            "data item\"",
+     "why": "The message already had \\Seen; Dovecot sends nothing for a "
+            "conditional STORE that changed nothing, skua answers the "
+            "MODSEQ as 3.1.3 says."},
+    {"cmd": r"^ENABLE QRESYNC CONDSTORE$",
+     "dovecot": r"^\* ENABLED QRESYNC CONDSTORE\nTAG OK$",
+     "skua": r"^\* ENABLED \nTAG OK$",
+     "rfc": "RFC 5161 3.1: \"When multiple ENABLE commands are issued, each "
+            "corresponding ENABLED response SHOULD only contain extensions "
+            "enabled by the corresponding ENABLE command.\"",
+     "why": "Both were enabled by the ENABLE before; Dovecot names them "
+            "again, skua names only what this command newly enabled."},
+    {"cmd": r"^ENABLE$",
+     "dovecot": r"^TAG OK$", "skua": r"^TAG BAD$",
+     "rfc": "RFC 5161 3.1: \"Result: ... BAD: No arguments, or syntax error "
+            "in an argument\"; 4: command-any =/ \"ENABLE\" 1*(SP "
+            "capability)",
+     "why": "Dovecot accepts ENABLE without arguments."},
+    {"cmd": r"^GETQUOTA(ROOT)? ",
+     "dovecot": r"TAG OK",
+     "skua": r'(\* QUOTA "User quota" \(\)\n)?'
+             r'(\* QUOTAROOT \S+ "User quota"\n)?TAG OK',
+     "rfc": "RFC 9208 4.1.1: GETQUOTA \"Responses: REQUIRED untagged "
+            "responses: QUOTA\"; 4.1.2: GETQUOTAROOT \"REQUIRED untagged "
+            "responses: QUOTAROOT, QUOTA\"; 4.2.1: \"an empty list means "
+            "there are no administrative resource limits in the quota "
+            "root\"",
+     "why": "Without a maildirsize there are no limits: Dovecot 2.3 hides "
+            "the root and answers a bare OK (no QUOTAROOT even); skua "
+            "reports its one root \"User quota\" with the empty list, the "
+            "responses the RFC requires."},
+    {"cmd": r"^SETQUOTA ",
+     "dovecot": r"TAG NO", "skua": r"TAG NO \[NOPERM\]",
+     "rfc": "RFC 5530 3: NOPERM \"The access control system ... does not "
+            "permit this user to carry out an operation\"; RFC 9208 "
+            "4.1.3: \"NO - setquota error: can't set that data\"",
+     "why": "Both refuse a user's SETQUOTA by default; skua says why with "
+            "the RFC 5530 code (quota_set = yes allows it)."},
+    {"cmd": r"^(UID )?MOVE ",
+     "dovecot": r"(\* OK\n)?(\* \d+ EXPUNGE\n)*TAG OK",
+     "skua": r"TAG NO \[READ-ONLY\]",
+     "rfc": "RFC 3501 6.3.2: EXAMINE selects read-only, \"no changes to "
+            "the permanent state of the mailbox, including per-user state, "
+            "are permitted\"; RFC 6851 3.3: MOVE has the effect of COPY, "
+            "STORE +FLAGS.SILENT \\Deleted and UID EXPUNGE",
+     "why": "MOVE out of a mailbox selected with EXAMINE: Dovecot 2.3 "
+            "moves the messages; skua refuses, since the move removes them "
+            "from the read-only mailbox."},
+    {"cmd": r"^APPEND Work \{\d+\}<literal> (\(\\Bogus\) )?\{\d+\}"
+            r"<literal>$",
+     "dovecot": r"\+\nTAG (BAD|NO)", "skua": r"\+\n\+\nTAG (BAD|NO)",
+     "rfc": "RFC 3501 7.5: the server may answer a synchronizing literal "
+            "with a tagged response instead of \"+\", or invite it and "
+            "answer after the command; RFC 3502 6.3.11: on failure none of "
+            "the messages is appended (both store nothing)",
+     "why": "A MULTIAPPEND whose second message has a bad flag or is empty: "
+            "Dovecot refuses before the second literal; skua reads the "
+            "whole command and then answers BAD (syntax) or NO (empty)."},
+    {"cmd": r"^UID MOVE 1:\* INBOX$",
+     "dovecot_extra": r"\* 0 RECENT",
+     "rfc": "RFC 3501 7.3.2: RECENT is sent \"as a result of a SELECT or "
+            "EXAMINE command, and if the size of the mailbox changes (e.g., "
+            "new messages)\"; the count after EXPUNGEs follows from them",
+     "why": "After expunging every \\Recent message Dovecot repeats the "
+            "count (0); skua sends RECENT with EXISTS only."},
     {"cmd": r"^(UID )?STORE .*\+FLAGS",
      "dovecot": r"TAG OK", "skua": r"TAG NO \[READ-ONLY\]",
      "rfc": "RFC 3501 6.3.2: EXAMINE selects read-only, \"no changes to "
@@ -295,6 +440,31 @@ KNOWN_DIFFERENCES = [
             "for \"arguments invalid\"",
      "why": "Dovecot takes 32-Jan-2020 (as 1-Feb); skua refuses a day that "
             "no month has."},
+    {"cmd": r"^SEARCH SAVEDON 32-Jan-2000$",
+     "dovecot": r"\* SEARCH.*\nTAG OK", "skua": r"TAG BAD",
+     "rfc": "RFC 8514 5: search-key =/ \"SAVEDON\" SP date; RFC 3501 9: "
+            "date-day = 1*2DIGIT \"Day of month\"; 6: BAD for \"arguments "
+            "invalid\"",
+     "why": "As for BEFORE 32-Jan-2020: skua refuses a day no month has."},
+    {"cmd": r"^FETCH 1:3 \(SAVEDATE\)$",
+     "dovecot": r'(\* \d+ FETCH \(SAVEDATE "[^"]+"\)\n)+TAG OK',
+     "skua": r'(\* \d+ FETCH \(SAVEDATE "[^"]+"\)\n)+TAG OK',
+     "rfc": "RFC 8514 3: the save date is \"the date and time at which the "
+            "message was saved in the mailbox it is now located in\" and "
+            "\"MUST NOT change as long as the message is contained within "
+            "the same mailbox\"",
+     "why": "Dovecot takes a Maildir message's ctime when it first needs "
+            "the save date and keeps it in its index cache (here: the time "
+            "the test copied the Maildir); skua, which keeps no such cache, "
+            "takes the delivery time that begins the Maildir base name "
+            "(src/imap/objectid.c), which a flag change (a rename) leaves "
+            "alone while it moves the ctime."},
+    {"cmd": r"EMAILID|THREADID|MAILBOXID",
+     "dovecot": r"TAG BAD", "skua": r"(\* .*\n)*TAG OK",
+     "rfc": "RFC 8474 5.3, 6, 4.3: FETCH EMAILID and THREADID, SEARCH "
+            "EMAILID and THREADID, STATUS MAILBOXID",
+     "why": "Dovecot 2.3 has no OBJECTID (it does not advertise it) and "
+            "answers BAD to its items; skua implements RFC 8474."},
 ]
 
 
@@ -553,6 +723,10 @@ class Str(bytes):
     """A string (quoted or literal) as opposed to an atom."""
 
 
+class Str8(Str):
+    """A literal8 (RFC 3516 4.3) whose bytes hold a NUL."""
+
+
 def tokens(data, i=0, end=None):
     """Parses IMAP values from data[i:] up to a ')' (or ']' when end says
     so) or the end. Returns (list, i): Str for strings, str for atoms,
@@ -583,6 +757,13 @@ def tokens(data, i=0, end=None):
             j = i + m.end()
             out.append(Str(data[j:j + k]))
             i = j + k
+        elif c == b"~" and re.match(rb"~\{\d+\}\r\n", data[i:]):
+            m = re.match(rb"~\{(\d+)\}\r\n", data[i:])
+            k = int(m.group(1))
+            j = i + m.end()
+            v = data[j:j + k]
+            out.append(Str8(v) if b"\0" in v else Str(v))
+            i = j + k
         else:
             j = i
             while j < n and data[j:j + 1] not in (b" ", b"(", b")") and \
@@ -599,6 +780,8 @@ def tokens(data, i=0, end=None):
 def render(v):
     if isinstance(v, list):
         return "(" + " ".join(render(x) for x in v) + ")"
+    if isinstance(v, Str8):
+        return "~" + render(Str(v))
     if isinstance(v, Str):
         return '"' + v.decode("utf-8", "backslashreplace").replace(
             "\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace(
@@ -619,8 +802,12 @@ def flag_list(v):
     return v
 
 
-DROPPED_CODES = {"CAPABILITY", "APPENDUID", "COPYUID", "HIGHESTMODSEQ",
-                 "NOMODSEQ", "CLOSED"}
+DROPPED_CODES = {"CAPABILITY", "APPENDUID", "COPYUID", "CLOSED", "MAILBOXID"}
+# RFC 7162: MODSEQ values are the server's own (Dovecot counts from 1 per
+# change, skua's skua.index from its high-water mark); that one is there,
+# not its number, is compared: HIGHESTMODSEQ and MODIFIED codes, FETCH
+# MODSEQ, SEARCH "(MODSEQ n)" and ESEARCH "MODSEQ n" become <MS>.
+MODSEQ_TOKEN = "<MS>"
 STATUS_WORDS = {"OK", "NO", "BAD", "BYE", "PREAUTH"}
 MONTHS = {m: i for i, m in enumerate(
     "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -668,6 +855,8 @@ class Normalizer:
                     args = [flag_list(args[0])] + args[1:]
                 if name == "UIDVALIDITY" and args:
                     args = [self.uidvalidity(args[0])]
+                if name == "HIGHESTMODSEQ" and args:
+                    args = [MODSEQ_TOKEN]
                 out += " [" + " ".join([name] + [render(a) for a in args]) \
                     + "]"
         return out
@@ -680,6 +869,8 @@ class Normalizer:
                 v = flag_list(v)
             elif name == "INTERNALDATE" and isinstance(v, Str):
                 v = self.date(v)
+            elif name == "MODSEQ":
+                v = [MODSEQ_TOKEN]
             pairs.append((name, render(v)))
         if len(items) % 2:
             pairs.append(("?", render(items[-1])))
@@ -696,6 +887,9 @@ class Normalizer:
         who = "*" if who == b"*" else "TAG"
         word, _, rest = rest.partition(b" ")
         uword = word.decode("utf-8", "replace").upper()
+        if who == "*" and uword == "OK" and \
+                rest.upper().startswith(b"[MAILBOXID "):
+            return None         # OBJECTID: Dovecot 2.3 has none
         if uword in STATUS_WORDS:
             return self.status(who, uword, rest)
         if who == "TAG":
@@ -719,12 +913,16 @@ class Normalizer:
                 v = it[k + 1]
                 if str(it[k]).upper() == "UIDVALIDITY":
                     v = self.uidvalidity(v)
+                if str(it[k]).upper() == "HIGHESTMODSEQ":
+                    v = MODSEQ_TOKEN
                 pairs.append("%s %s" % (str(it[k]).upper(), v))
             return "* STATUS %s (%s)" % (render(as_str(toks[0])),
                                          " ".join(sorted(pairs)))
         if uword == "SEARCH":
             nums = sorted(int(x) for x in toks if str(x).isdigit())
-            return "* SEARCH" + "".join(" %d" % x for x in nums)
+            ms = " (MODSEQ %s)" % MODSEQ_TOKEN \
+                if any(isinstance(x, list) for x in toks) else ""
+            return "* SEARCH" + "".join(" %d" % x for x in nums) + ms
         if word.isdigit() and toks:
             what = str(toks[0]).upper()
             if what == "FETCH" and len(toks) >= 2 and \
@@ -776,6 +974,15 @@ def dovecot_config(tmp, md):
         "first_valid_gid = %d" % min(gid, 1),
         "mail_fsync = never",
         "mailbox_list_index = no",
+        # QUOTA (s_quota): the Maildir++ maildirsize, one root named as
+        # skua names it; limits come from maildirsize, as in skua.
+        "mail_plugins = quota",
+        "protocol imap {",
+        "  mail_plugins = $mail_plugins imap_quota",
+        "}",
+        "plugin {",
+        "  quota = maildir:User quota",
+        "}",
         ""])
 
 
@@ -1217,6 +1424,67 @@ def s_search():
     return cmds
 
 
+def s_esearch():
+    """ESEARCH (RFC 4731), SEARCHRES (RFC 5182), WITHIN (RFC 5032),
+    SAVEDATE (RFC 8514) and OBJECTID (RFC 8474, which Dovecot 2.3 lacks:
+    KNOWN_DIFFERENCES)."""
+    return [
+        "SELECT INBOX",
+        "SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM Smith",
+        "SEARCH RETURN () SEEN",
+        "SEARCH RETURN (ALL) UNSEEN",
+        "SEARCH RETURN (MIN) UNSEEN",
+        "UID SEARCH RETURN (MIN MAX) 1:5000",
+        "SEARCH RETURN (COUNT) DELETED",
+        "SEARCH RETURN (MIN MAX ALL COUNT) ALL",
+        "UID SEARCH RETURN (ALL COUNT) NOT SEEN",
+        "SEARCH RETURN (MIN MAX ALL) KEYWORD nothere",
+        "SEARCH RETURN (COUNT) KEYWORD nothere",
+        "search return (min max) charset UTF-8 all",
+        "SEARCH RETURN (FOO) ALL",
+        "SEARCH RETURN ALL 1",
+        "SEARCH RETURN (MIN)",
+        "SEARCH RETURN (ALL ALL) 1",
+        "SEARCH RETURN (SAVE) FLAGGED",
+        "FETCH $ (UID FLAGS)",
+        "UID FETCH $ (FLAGS)",
+        "SEARCH $",
+        "UID SEARCH UID $ SMALLER 100000",
+        "SEARCH OR $ 1:2 NOT SEEN",
+        "SEARCH RETURN (SAVE MIN) $",
+        "SEARCH $",
+        "SEARCH RETURN (MAX SAVE MIN) ALL",
+        "SEARCH $",
+        "SEARCH RETURN (MAX SAVE MIN COUNT) SEEN",
+        "SEARCH $",
+        "SEARCH RETURN (SAVE) CHARSET BOGUS SUBJECT x",
+        "SEARCH $",
+        "SEARCH RETURN (SAVE) KEYWORD nothere",
+        "FETCH $ (UID)",
+        "COPY $ Work",
+        "STORE $ +FLAGS (\\Answered)",
+        "SEARCH RETURN () 1,$",
+        "SEARCH $,1",
+        "FETCH $,1 UID",
+        "UID SEARCH RETURN (SAVE) UID 2:4",
+        "FETCH $ (UID)",
+        "SELECT INBOX",
+        "SEARCH $",
+        "SEARCH YOUNGER 1",
+        "SEARCH OLDER 1",
+        "SEARCH YOUNGER 0",
+        "SEARCH OLDER x",
+        "SEARCH SAVEDATESUPPORTED",
+        "SEARCH SAVEDBEFORE 1-Jan-2000",
+        "SEARCH SAVEDSINCE 1-Jan-2000",
+        "SEARCH SAVEDON 32-Jan-2000",
+        "FETCH 1:3 (SAVEDATE)",
+        "FETCH 1 (EMAILID THREADID)",
+        "SEARCH EMAILID M1",
+        "STATUS Work (MAILBOXID)",
+    ]
+
+
 LIST_PATTERNS = [
     ('""', '""'), ('""', '"*"'), ('""', '%'), ('""', '%/%'), ('""', '*/%'),
     ('""', 'Work*'), ('""', 'Work/%'), ('""', 'Work%'), ('""', 'work*'),
@@ -1403,6 +1671,170 @@ def s_copy():
     ]
 
 
+def s_move():
+    """MOVE and UID MOVE (RFC 6851): COPYUID before the EXPUNGEs, into
+    the selected mailbox itself, TRYCREATE, read-only, errors."""
+    return [
+        "SELECT INBOX",
+        "MOVE 1:2 Work",
+        "UID MOVE 5,7 Work/Projects",
+        "UID MOVE 1000:2000 Work",
+        "MOVE 1 Nonexistent",
+        "MOVE 1 Lists",
+        "MOVE 1 INBOX",
+        "MOVE 99 Work",
+        "MOVE 0 Work",
+        "MOVE 1",
+        "MOVE",
+        "MOVE x Work",
+        "NOOP",
+        "FETCH 1:* (UID FLAGS)",
+        "STATUS Work (MESSAGES UIDNEXT UNSEEN)",
+        "SELECT Work",
+        "FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)",
+        "UID MOVE 1:* INBOX",
+        "EXAMINE INBOX",
+        "MOVE 1 Work",
+    ]
+
+
+def s_multiappend():
+    """MULTIAPPEND (RFC 3502): several messages in one APPEND, literal8
+    (RFC 3516 4.4), TRYCREATE before the literal, errors."""
+    return [
+        "SELECT Work",
+        ["APPEND Work ", Lit(msg(30)), " (\\Seen) ", Lit(msg(31))],
+        ["APPEND Work (\\Flagged) \"01-Feb-2024 12:34:56 +0000\" ",
+         Lit(msg(32), sync=False), " ", Lit(msg(33), sync=False), " ",
+         Lit(msg(34))],
+        ["APPEND Work ", Lit(msg(35)), " (\\Bogus) ", Lit(msg(36))],
+        ["APPEND Work ", Lit(msg(37)), " ", Lit(b"")],
+        ["APPEND Nonexistent ", Lit(msg(38))],
+        "NOOP",
+        "FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)",
+    ]
+
+
+BIN_MSGS = [
+    # 1: single part, base64 with NUL bytes
+    b"Subject: b64 nul\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nAAECA2hlbGxvAA==\r\n",
+    # 2: single part quoted-printable text
+    b"Subject: qp\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"caf=C3=A9 soft=\r\nbreak   \r\nline two=3D\r\n",
+    # 3: multipart with 7bit, base64, qp, unknown CTE, message/rfc822
+    b"Subject: multi\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
+    b"preamble\r\n--XX\r\nContent-Type: text/plain\r\n\r\nplain 7bit\r\n"
+    b"--XX\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: BASE64"
+    b"\r\n\r\niVBORw0KGgoAAAA=\r\n"
+    b"--XX\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: "
+    b"Quoted-Printable\r\n\r\n=E2=82=AC 100\r\n"
+    b"--XX\r\nContent-Type: application/x-foo\r\nContent-Transfer-Encoding:"
+    b" x-uuencode\r\n\r\nbegin 644 f\r\nend\r\n"
+    b"--XX\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n"
+    b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"aW5uZXIgYm9keQ==\r\n"
+    b"--XX--\r\nepilogue\r\n",
+    # 4: broken base64
+    b"Subject: broken\r\nMIME-Version: 1.0\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8*d29ybGQ=!!\r\n",
+    # 5: 8bit and binary CTE, no NUL
+    b"Subject: 8bit\r\nMIME-Version: 1.0\r\n"
+    b"Content-Transfer-Encoding: 8bit\r\n\r\n\xc3\xa9t\xc3\xa9\r\n",
+    # 6: binary CTE with NUL
+    b"Subject: bin\r\nMIME-Version: 1.0\r\n"
+    b"Content-Transfer-Encoding: binary\r\n\r\na\x00b\r\n",
+    # 7: top-level unknown CTE
+    b"Subject: unk\r\nMIME-Version: 1.0\r\n"
+    b"Content-Transfer-Encoding: x-gzip\r\n\r\nzzz\r\n",
+    # 8: bare LF qp
+    b"Subject: lf\nMIME-Version: 1.0\n"
+    b"Content-Transfer-Encoding: quoted-printable\n\none=\ntwo\nthree=41\n",
+    # 9: base64 without MIME-Version or Content-Type (not MIME: 7bit)
+    b"Subject: not mime\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"aGVsbG8=\r\n",
+    # 10: nested multipart, all decodable
+    b"Subject: nest\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+    b"--a\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: text/plain\r\n"
+    b"content-transfer-encoding: quoted-printable\r\n\r\nx=3Dy\r\n"
+    b"--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64"
+    b"\r\nX-After: 1\r\n\r\nPGI+aGk8L2I+\r\n--b--\r\n"
+    b"--a\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"Subject: in\r\nMIME-Version: 1.0\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=41=42\r\n"
+    b"--a\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nAP8A\r\n--a--\r\n",
+]
+
+
+def s_binary():
+    """BINARY (RFC 3516): FETCH BINARY[...], BINARY.PEEK, BINARY.SIZE,
+    partials, literal8 for NUL, UNKNOWN-CTE, \\Seen, errors."""
+    cmds = ["SELECT Empty"]
+    cmds += [["APPEND Empty ", Lit(m)] for m in BIN_MSGS]
+    cmds += [
+        "NOOP",
+        "FETCH 1:* BINARY.SIZE[]",
+        "FETCH 1:* BINARY.SIZE[1]",
+        "FETCH 1,2,4,5,6,8 BINARY.PEEK[]",
+        "FETCH 1,2,4,5,6,8 BINARY.PEEK[1]",
+        "FETCH 1 (BINARY.PEEK[1]<2.5> BINARY.PEEK[]<0.3>)",
+        "FETCH 1 BINARY.PEEK[1]<100.5>",
+        "FETCH 1 BINARY.PEEK[1]<4>",
+        "FETCH 3 (BINARY.PEEK[1] BINARY.PEEK[2] BINARY.PEEK[3])",
+        "FETCH 3 (BINARY.SIZE[1] BINARY.SIZE[2] BINARY.SIZE[3])",
+        "FETCH 3 BINARY.PEEK[4]",
+        "FETCH 3 BINARY.SIZE[4]",
+        "FETCH 3 BINARY.PEEK[5]",
+        "FETCH 3 BINARY.SIZE[5]",
+        "FETCH 3 BINARY.PEEK[5.1]",
+        "FETCH 3 BINARY.SIZE[5.1]",
+        "FETCH 3 BINARY.PEEK[]",
+        "FETCH 3 BINARY.PEEK[99]",
+        "FETCH 3 BINARY.SIZE[99]",
+        "FETCH 3 BINARY.PEEK[2.1]",
+        "FETCH 7 BINARY.PEEK[]",
+        "FETCH 7 BINARY.SIZE[]",
+        "FETCH 7 BINARY.PEEK[1]",
+        "FETCH 4 BINARY.SIZE[1]",
+        "FETCH 1:* FLAGS",
+        "FETCH 2 BINARY[1]",
+        "FETCH 2 FLAGS",
+        "FETCH 5 BINARY[]<1.2>",
+        "FETCH 5 BINARY.SIZE[1]",
+        "FETCH 1 BINARY.PEEK[HEADER]",
+        "FETCH 1 BINARY.PEEK[1.MIME]",
+        "FETCH 1 BINARY.PEEK[TEXT]",
+        "FETCH 1 BINARY.SIZE[1]<0.2>",
+        "FETCH 1 BINARY[1",
+        "FETCH 1 BINARY.PEEK",
+        "FETCH 1 BINARY.SIZE",
+        "FETCH 1 BINARY[0]",
+        "FETCH 1 BINARY[1.0]",
+        "FETCH 1 (BINARY.PEEK[1] BODY.PEEK[1] BINARY.SIZE[1])",
+        "FETCH 9 (BINARY.PEEK[] BINARY.PEEK[1] BINARY.SIZE[1])",
+        "FETCH 10 (BINARY.PEEK[] BINARY.SIZE[])",
+        "FETCH 10 (BINARY.PEEK[1] BINARY.SIZE[1])",
+        "FETCH 10 (BINARY.PEEK[1.1] BINARY.PEEK[1.2] BINARY.PEEK[2])",
+        "FETCH 10 (BINARY.PEEK[2.1] BINARY.SIZE[2] BINARY.PEEK[3])",
+        "FETCH 10 (BINARY.PEEK[3]<1.1> BINARY.PEEK[]<200.30>)",
+        "FETCH 5:6 (BINARY.PEEK[1] BINARY.SIZE[1])",
+        "FETCH 8 (BINARY.PEEK[] BINARY.PEEK[1] BINARY.SIZE[1])",
+        "FETCH 10 BINARY.PEEK[1]<0.0>",
+        "FETCH 10 binary.peek[3]",
+        "FETCH 10 BINARY.SIZE[]<0.1>",
+        "FETCH 10 BINARY.PEEK[HEADER.FIELDS (Subject)]",
+        "FETCH 10 BINARY.PEEK[2]",
+        "UID FETCH 1:* BINARY.SIZE[1]",
+        "FETCH 1:* FLAGS",
+    ]
+    return cmds
+
+
 def s_expunge():
     """EXPUNGE, UID forms after it, CLOSE expunging silently, \\Recent."""
     return [
@@ -1537,6 +1969,98 @@ def s_inbox():
     return ["SELECT INBOX", "RENAME INBOX OldInbox"]
 
 
+def s_quota():
+    """QUOTA (RFC 9208) without limits, STATUS DELETED, PREVIEW (RFC
+    8970) of the corpus: plain, HTML, encoded, multipart, none."""
+    return [
+        "GETQUOTAROOT INBOX",
+        "GETQUOTAROOT Work",
+        "GETQUOTA \"User quota\"",
+        "GETQUOTA \"nonexistent\"",
+        "SETQUOTA \"User quota\" (STORAGE 1000)",
+        "GETQUOTA",
+        "SELECT INBOX",
+        "FETCH 1:* (UID PREVIEW)",
+        "FETCH 1:3 (PREVIEW (LAZY))",
+        "FETCH 1 (PREVIEW (FOO))",
+    ]
+
+
+def s_condstore():
+    """ENABLE (RFC 5161), CONDSTORE and QRESYNC (RFC 7162): the enabling
+    commands, MODSEQ in FETCH, STORE and SEARCH, UNCHANGEDSINCE and
+    MODIFIED, CHANGEDSINCE and VANISHED, SELECT parameters, VANISHED in
+    place of EXPUNGE, and the errors the RFC names."""
+    return [
+        "SELECT INBOX (QRESYNC (1 1))",         # BAD: not enabled
+        "SELECT INBOX (CONDSTORE)",
+        "FETCH 1:3 (MODSEQ FLAGS)",
+        "STORE 1 +FLAGS (\\Flagged)",
+        "STORE 1 +FLAGS.SILENT (\\Answered)",
+        "STORE 2 (UNCHANGEDSINCE 0) +FLAGS.SILENT (\\Seen)",
+        "STORE 2 (UNCHANGEDSINCE 9000000000000000000) +FLAGS.SILENT "
+        "(\\Seen)",
+        "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)",
+        "FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)",   # BAD
+        "SEARCH MODSEQ 1",
+        "SEARCH MODSEQ \"/flags/\\\\draft\" all 1",
+        "SEARCH OR NOT MODSEQ 1 LARGER 50000",
+        "STATUS Work (MESSAGES HIGHESTMODSEQ)",
+        "ENABLE CONDSTORE X-GOOD-IDEA",
+        "ENABLE QRESYNC",
+        "ENABLE QRESYNC CONDSTORE",
+        "ENABLE",                                # BAD
+        "UID FETCH 1:5 (FLAGS) (VANISHED)",      # BAD: no CHANGEDSINCE
+        "UID FETCH 1:5 (FLAGS) (CHANGEDSINCE 1 VANISHED)",
+        "STORE 3 +FLAGS.SILENT (\\Deleted)",
+        "EXPUNGE",
+        "SELECT Work (QRESYNC (1 1))",
+        "EXAMINE INBOX (CONDSTORE)",
+        "LOGOUT",
+    ]
+
+
+def s_esort():
+    """ESORT and CONTEXT=SEARCH (RFC 5267 3, 4): SORT RETURN, PARTIAL,
+    UPDATE with ADDTO/REMOVEFROM, CANCELUPDATE."""
+    return [
+        "SELECT INBOX",
+        "SORT RETURN () (SUBJECT) UTF-8 ALL",
+        "UID SORT RETURN () (REVERSE ARRIVAL) UTF-8 ALL",
+        "SORT RETURN (MIN MAX COUNT) (SUBJECT) UTF-8 ALL",
+        "UID SORT RETURN (MIN MAX ALL COUNT) (REVERSE SIZE) UTF-8 NOT SEEN",
+        "SORT RETURN (COUNT) (DATE) UTF-8 KEYWORD nothere",
+        "SORT RETURN (MIN MAX ALL) (DATE) UTF-8 KEYWORD nothere",
+        "SORT RETURN (FOO) (DATE) UTF-8 ALL",
+        "SORT RETURN (SAVE) (REVERSE ARRIVAL) UTF-8 SEEN",
+        "SEARCH $",
+        "SORT RETURN (ALL) (DATE) NO-SUCH-CHARSET ALL",
+        "SEARCH RETURN (CONTEXT COUNT) ALL",
+        "SEARCH RETURN (PARTIAL 1:3) ALL",
+        "UID SEARCH RETURN (PARTIAL 3:1) NOT SEEN",
+        "SEARCH RETURN (PARTIAL 100:200) ALL",
+        "SEARCH RETURN (PARTIAL 1:3 ALL) ALL",
+        "SEARCH RETURN (PARTIAL 0:3) ALL",
+        "SEARCH RETURN (PARTIAL 1:*) ALL",
+        "SEARCH RETURN (PARTIAL) ALL",
+        "SEARCH RETURN (PARTIAL 2:4 MIN COUNT) ALL",
+        "UID SEARCH RETURN (UPDATE COUNT) FLAGGED",
+        "UID SEARCH RETURN (UPDATE) SEEN",
+        "STORE 2:3 +FLAGS (\\Flagged)",
+        "STORE 2 -FLAGS (\\Flagged)",
+        "UID SEARCH RETURN (UPDATE) DELETED",
+        "CANCELUPDATE \"e21\"",
+        "CANCELUPDATE \"e21\"",
+        "SEARCH RETURN (UPDATE) FLAGGED",
+        "STORE 5 +FLAGS (\\Flagged)",
+        "EXPUNGE",
+        "STORE 5 -FLAGS (\\Flagged)",
+        "SORT RETURN (UPDATE ALL) (SUBJECT) UTF-8 FLAGGED",
+        "NOOP",
+        "CANCELUPDATE",
+    ]
+
+
 def s_logout():
     """LOGOUT with an argument, alone (Dovecot logs out)."""
     return ["LOGOUT extra", "nOoP"]
@@ -1547,13 +2071,20 @@ SCRIPTS = [
     ("fetch", s_fetch),
     ("store", s_store),
     ("search", s_search),
+    ("esearch", s_esearch),
     ("mailbox", s_mailbox),
     ("append", s_append),
     ("copy", s_copy),
+    ("move", s_move),
+    ("multiappend", s_multiappend),
+    ("binary", s_binary),
     ("expunge", s_expunge),
     ("empty", s_empty),
     ("malformed", s_malformed),
     ("inbox", s_inbox),
+    ("quota", s_quota),
+    ("condstore", s_condstore),
+    ("esort", s_esort),
     ("logout", s_logout),
 ]
 

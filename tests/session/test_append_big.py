@@ -67,7 +67,7 @@ def test_append_big(world):
         check(hwm < 20 * 1024, f"peak RSS {hwm} kB after two 5 MB APPENDs")
         # Still bounded: over max_sunk_literal is refused before the data.
         c.send("c APPEND INBOX {67108865}\r\n")
-        c.expect(r"c BAD Literal too large")
+        c.expect(r"c NO \[TOOBIG\] Message too large")
         # A literal sunk and then a syntax error: nothing left behind.
         c.send(b"d APPEND INBOX {5+}\r\nhello)\r\n")
         c.expect(r"d BAD Unexpected character '\)'")

@@ -79,8 +79,11 @@ def server(world, name):
 
 
 def select_lines(untagged):
-    """The SELECT responses with the UIDVALIDITY value made fixed."""
-    return [re.sub(r"UIDVALIDITY \d+", "UIDVALIDITY V", l) for l in untagged]
+    """The SELECT responses with the UIDVALIDITY and MAILBOXID (RFC 8474
+    4.2) values made fixed."""
+    return [re.sub(r"MAILBOXID \([A-Za-z0-9_-]+\)", "MAILBOXID (ID)",
+                   re.sub(r"UIDVALIDITY \d+", "UIDVALIDITY V", l))
+            for l in untagged]
 
 
 def expect_lines(got, want, what):
@@ -100,7 +103,8 @@ def test_select_inbox(world):
             FLAGS, PERMANENT, "* 3 EXISTS", "* 3 RECENT",
             "* OK [UNSEEN 2] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
-            "* OK [UIDNEXT 4] Predicted next UID"], "SELECT inbox")
+            "* OK [UIDNEXT 4] Predicted next UID",
+            "* OK [MAILBOXID (ID)] Ok"], "SELECT inbox")
         check(tagged == "s OK [READ-WRITE] Select completed.", tagged)
         # The UIDVALIDITY is the one in dovecot-uidlist.
         with open(os.path.join(md, "dovecot-uidlist")) as f:
@@ -117,7 +121,8 @@ def test_select_inbox(world):
             FLAGS, PERMANENT, "* 3 EXISTS", "* 0 RECENT",
             "* OK [UNSEEN 2] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
-            "* OK [UIDNEXT 4] Predicted next UID"], "second SELECT")
+            "* OK [UIDNEXT 4] Predicted next UID",
+            "* OK [MAILBOXID (ID)] Ok"], "second SELECT")
         c.cmd("z", "LOGOUT")
         c.close()
     finally:
@@ -140,7 +145,8 @@ def test_examine_changes_nothing(world):
             FLAGS, READ_ONLY, "* 3 EXISTS", "* 3 RECENT",
             "* OK [UNSEEN 1] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
-            "* OK [UIDNEXT 4] Predicted next UID"], "EXAMINE")
+            "* OK [UIDNEXT 4] Predicted next UID",
+            "* OK [MAILBOXID (ID)] Ok"], "EXAMINE")
         check(tagged == "e OK [READ-ONLY] Examine completed.", tagged)
         # EXPUNGE and CLOSE remove nothing in a read-only mailbox and,
         # as with Dovecot, answer OK.
@@ -196,7 +202,8 @@ def test_select_errors(world):
         expect_lines(select_lines(untagged), [
             FLAGS, PERMANENT, "* 0 EXISTS", "* 0 RECENT",
             "* OK [UIDVALIDITY V] UIDs valid",
-            "* OK [UIDNEXT 1] Predicted next UID"], "SELECT Work")
+            "* OK [UIDNEXT 1] Predicted next UID",
+            "* OK [MAILBOXID (ID)] Ok"], "SELECT Work")
         c.cmd("j", "CHECK x", "BAD")
         c.cmd("k", "CLOSE x", "BAD")
         c.cmd("l", "EXPUNGE x", "BAD")

@@ -203,7 +203,7 @@ START_TEST(add_until_full)
 		EXPECT_INT(keywords_add(kw, name, &err), i);
 	}
 	err = NULL;
-	EXPECT_INT(keywords_add(kw, "one-too-many", &err), -1);
+	EXPECT_INT(keywords_add(kw, "one-too-many", &err), KEYWORDS_FULL);
 	ck_assert_ptr_nonnull(err);
 	EXPECT_INT(keywords_add(kw, "KW25", &err), 25);
 	keywords_free(&kw);

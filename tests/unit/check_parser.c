@@ -114,7 +114,7 @@ dump_arg(struct buf *out, const struct arg *a)
 
 	if (a->type == ARG_LITERAL && a->sunk) {
 		require(a->data == NULL, "sunk literal: data is not NULL");
-		buf_printf(out, "{%zu}>", a->len);
+		buf_printf(out, "%s{%zu}>", a->binary ? "~" : "", a->len);
 		dump_bytes(out, (const unsigned char *)buf_str(&sunk),
 			   sunk.len);
 		return;
@@ -775,8 +775,11 @@ START_TEST(literal_sink)
 	       "WAIT 2 | CMD a APPEND {3}box {2}>hi");
 	EXPECT(&o, "a LOGIN {3+}\r\nbob {2}\r\npw\r\n",
 	       "WAIT 2 | CMD a LOGIN {3}bob {2}pw");
+	/* Inside lists too (CATENATE, RFC 4469; UTF8, RFC 6855). */
 	EXPECT(&o, "a APPEND box ({2+}\r\nhi)\r\n",
-	       "CMD a APPEND box ({2}hi)");
+	       "CMD a APPEND box ({2}>hi)");
+	EXPECT(&o, "a APPEND box X (Y (~{2+}\r\nhi))\r\n",
+	       "CMD a APPEND box X (Y (~{2}>hi))");
 	EXPECT(&o, "a APPEND box {0}\r\n\r\n",
 	       "WAIT 0 | CMD a APPEND box {0}>");
 	/* Over max_literal, within max_sunk_literal; then over both. */

@@ -1,0 +1,23 @@
+/* include/imap/mboxwire.h — what the commands that name mailboxes share
+ * on the wire (cmd_mailbox.c, cmd_list.c, imap/status.c): reading a
+ * mailbox-name argument, writing a name back, and turning a store error
+ * into "NO [CODE] sentence" (RFC 5530). */
+#ifndef SKUA_IMAP_MBOXWIRE_H
+#define SKUA_IMAP_MBOXWIRE_H
+
+#include "imap/command.h"
+#include "store/mailboxes.h"
+
+/* The name an astring argument spells (RFC 3501 9), or NULL for another
+ * kind of argument or one holding NUL. A bare NIL is the name "NIL". */
+const char *mboxwire_astring(const struct arg *a);
+/* Writes name as an atom when it can be one (not "NIL", which would read
+ * as nil), else as a quoted string or a literal, as Dovecot 2.3 does. */
+void mboxwire_put_name(struct stream *out, const char *name);
+/* Answers a store error with NO and its response code. An I/O error
+ * (MBOX_ERR_SERVER) goes to the log with user and mailbox; the client
+ * hears only [SERVERBUG]. */
+void mboxwire_answer_err(struct session *s, const struct command *cmd,
+			 const char *name, const struct mbox_err *err);
+
+#endif
