@@ -82,6 +82,7 @@ check: all $(UNIT_BIN) $(TOOL_BIN)
 	@python3 tests/session/run.py --build $(B)
 	@python3 tests/session/run.py --build $(B) --dir tests/interop
 	@python3 tests/session/run.py --build $(B) --dir tests/ops
+	@python3 tests/session/diff_dovecot.py --build $(B)
 	@python3 tests/store/interop_dovecot.py --build $(B)
 	@python3 tests/mail/diff_dovecot.py --build $(B)
 
