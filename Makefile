@@ -134,7 +134,8 @@ fuzz: $(FUZZ_SRC)
 	@mkdir -p $(B)/fuzz
 	@set -e; for src in $(FUZZ_SRC); do \
 		name=$$(basename $$src .c); \
-		clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined \
+			-fno-sanitize-recover=undefined -std=gnu11 \
 			$(CPPFLAGS_ALL) -o $(B)/fuzz/$$name $$src $(LIB_SRC) $(LIBS_ALL); \
 		mkdir -p $(B)/fuzz/$$name.corpus $(B)/fuzz/$$name.crash; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \

@@ -20,10 +20,12 @@ int privdrop_possible(void);
  * standalone listener, whether the user has fewer sessions than
  * max_user_connections (util/childlink.h asks the listener, which then
  * counts this process as the user's). Returns 0, or -1 with *err_r set
- * to a message fit for the client: "logging in as root is not allowed",
- * "this server runs as uid N and can serve only that user", or "Too many
- * sessions for this user; try again later". */
+ * to a message fit for the client: "logging in as root is not allowed"
+ * or "this server runs as uid N and can serve only that user"; or
+ * PRIVDROP_TOO_MANY with "Too many sessions for this user; try again
+ * later" (a limit, not a failure: the imap layer answers NO [LIMIT]). */
 int privdrop_allowed(const struct auth_user *user, const char **err_r);
+#define PRIVDROP_TOO_MANY -2
 /* Drops to the user (groups from getgrouplist, then setresgid and
  * setresuid; when not root it only verifies the uid), verifies the drop,
  * sets umask 077, changes to the home and sets HOME, USER and LOGNAME.

@@ -21,6 +21,7 @@
 #define FLAGS_FULL    -2        /* all 26 letters in use: NO [LIMIT] */
 #define FLAGS_NOSPACE -3        /* disk full: NO [OVERQUOTA] */
 #define FLAGS_FAILED  -4        /* I/O error: NO [SERVERBUG] */
+#define FLAGS_INUSE   -5        /* the lock is busy: NO [INUSE] */
 int  flags_parse(const struct arg *a, struct keywords *kw, int add_keywords,
 		 unsigned *flags_r, uint32_t *keywords_r, const char **err_r);
 /* Answers the command for flags_parse's failure r (and logs what the

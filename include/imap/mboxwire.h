@@ -19,5 +19,11 @@ void mboxwire_put_name(struct stream *out, const char *name);
  * hears only [SERVERBUG]. */
 void mboxwire_answer_err(struct session *s, const struct command *cmd,
 			 const char *name, const struct mbox_err *err);
+/* Answers FOLDER_INUSE (store/folder.h): another process held the
+ * folder's dovecot-uidlist.lock for the whole lock timeout, so nothing
+ * was done; "NO [INUSE] Mailbox is busy, try again" (RFC 5530 3). err,
+ * which names the lock, goes to the log. */
+void mboxwire_answer_inuse(struct session *s, const struct command *cmd,
+			   const char *name, const char *err);
 
 #endif

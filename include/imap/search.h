@@ -63,5 +63,17 @@ struct search_run *search_run_new(struct folder *f, struct arena *a);
 int  search_match(struct search_run *r, const struct search_key *k,
 		  uint32_t seq, uint32_t uid);
 void search_run_free(struct search_run **r);
+/* Bounds the run's work (search_work_limit): bytes of message text it
+ * scans, counting each header block a header key walks, each message
+ * parsed for BODY or TEXT, and each field or part compared, once per
+ * key. Flags, UIDs, sizes and dates cost nothing. 0: no limit. Once
+ * over, search_match matches nothing, at once, and search_run_over says
+ * so: the command must answer NO [LIMIT] (RFC 5530), not its result. */
+void search_run_limit(struct search_run *r, uint64_t max_bytes);
+int  search_run_over(const struct search_run *r);
+/* The answer to a command whose run went over: logged, and
+ * "NO [LIMIT] Search too expensive; narrow it". */
+struct session;
+void search_refuse(struct session *s, const struct command *cmd);
 
 #endif

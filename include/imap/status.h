@@ -22,8 +22,8 @@ typedef uint32_t status_mask;
 int  status_parse(struct session *s, const struct command *cmd,
 		  const struct arg *a, status_mask *mask_r);
 /* Writes "* STATUS name (item value ...)" for the folder dir ("" for
- * INBOX) of the session's tree, opened read-only. Returns 0, or -1 with
- * *err_r (nothing written). */
+ * INBOX) of the session's tree, opened read-only. Returns 0, or -1 or
+ * FOLDER_INUSE (store/folder.h) with *err_r (nothing written). */
 int  status_write(struct session *s, const char *name, const char *dir,
 		  status_mask mask, const char **err_r);
 

@@ -52,6 +52,12 @@ int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
 #define FOLDER_RESET -2
 #define FOLDER_OVERQUOTA -3     /* the Maildir++ quota would be exceeded */
+/* dovecot-uidlist.lock stayed taken by another process for the whole
+ * lock timeout (store/dotlock.h): nothing was changed, try again later
+ * (RFC 5530 INUSE). folder_open, folder_sync, folder_append_commit,
+ * folder_copy and folder_move return it; *err_r then says which lock,
+ * for the log. */
+#define FOLDER_INUSE -4
 
 /* Brings the list up to date. Fills *ch (may be NULL; its arrays are
  * valid until the next sync). Returns 0, -1 with *err_r, or FOLDER_RESET

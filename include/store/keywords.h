@@ -37,10 +37,12 @@ const char *keywords_name(const struct keywords *kw, int index);
  * letters are taken, the name is not an atom (RFC 3501 9, flag-keyword)
  * or longer than KEYWORD_MAX_LEN, or the file cannot be written. */
 int  keywords_add(struct keywords *kw, const char *name, const char **err_r);
-/* keywords_add's failures beside -1: no letter left, and no disk space
- * for the file (ENOSPC, EDQUOT). */
+/* keywords_add's failures beside -1: no letter left, no disk space for
+ * the file (ENOSPC, EDQUOT), and the lock held by another process for
+ * the whole timeout. */
 #define KEYWORDS_FULL    -2
 #define KEYWORDS_NOSPACE -3
+#define KEYWORDS_INUSE   -4
 void keywords_free(struct keywords **kw);
 
 /* The keywords Courier gave each message, for a folder being imported:

@@ -57,7 +57,9 @@ uint32_t uidlist_lookup(const struct uidlist *list, const char *base);
  * records whose base is in gone (expunged files). Takes the dot-lock,
  * rereads the file under it so nothing another writer added is lost,
  * writes the new file and releases the lock. Returns 0, or -1 with
- * *err_r and the list unchanged. */
+ * *err_r and the list unchanged; errno is EAGAIN when the lock did not
+ * come free in time (store/dotlock.h), ENOSPC or EDQUOT when the disk
+ * is full. */
 int  uidlist_update(struct uidlist *list, const char *const *new_bases,
 		    size_t n_new, const char *const *gone, size_t n_gone,
 		    const char **err_r);

@@ -55,6 +55,8 @@ struct config {
 	long max_user_connections;      /* sessions of one user; 0: any */
 	long session_memory_limit;      /* bytes of data (RLIMIT_DATA) per
 					 * connection process; 0: none */
+	long search_work_limit;         /* bytes of message text one SEARCH,
+					 * SORT or THREAD may scan; 0: none */
 	char *verbose_proctitle; /* yes | no: state in ps's title */
 	char *rawlog_users;     /* users whose sessions are traced */
 	char *rawlog_dir;       /* where: "~/..." is in the home */

@@ -21,7 +21,6 @@
 #include <security/pam_appl.h>
 
 #include "auth/pam.h"
-#include "util/childlink.h"
 
 struct pam_conv_data {
 	const char *name;
@@ -169,7 +168,6 @@ pam_check(const char *service, const char *name, const char *password,
 	/* An empty name would make PAM prompt for one. */
 	if (!name_ok(name) || password[0] == '\0') {
 		*err_r = "empty or invalid user name, or empty password";
-		childlink_auth_failed();
 		return AUTH_FAILED;
 	}
 	rc = pam_start(service, name, &conv, &h);
@@ -183,9 +181,8 @@ pam_check(const char *service, const char *name, const char *password,
 	}
 	res = pam_run(h, service, rhost, &found, &rc, err_r);
 	pam_end(h, rc);
+	/* A failure is counted per address by the caller (cmd_login.c). */
 	if (res == AUTH_OK)
 		*user = found;
-	else if (res == AUTH_FAILED)
-		childlink_auth_failed();        /* counted per address */
 	return res;
 }

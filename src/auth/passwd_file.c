@@ -29,7 +29,6 @@
 #include <strings.h>
 
 #include "auth/passwd_file.h"
-#include "util/childlink.h"
 
 #define LINE_MAX_LEN 4096       /* longest line accepted, without newline */
 #define DECOY_MAX    512        /* longest hash kept as the decoy */
@@ -345,12 +344,10 @@ passwd_file_check(const char *path, const char *name, const char *password,
 
 	if (!input_ok(name, password)) {
 		*err_r = "user name or password with forbidden characters";
-		childlink_auth_failed();
 		return AUTH_FAILED;
 	}
 	if (password[0] == '\0') {
 		*err_r = "empty password";
-		childlink_auth_failed();
 		return AUTH_FAILED;
 	}
 	f = fopen(path, "re");
@@ -372,7 +369,5 @@ passwd_file_check(const char *path, const char *name, const char *password,
 		*err_r = "unknown user";
 	}
 	explicit_bzero(&sc, sizeof(sc));
-	if (res == AUTH_FAILED)
-		childlink_auth_failed();        /* counted per address */
-	return res;
+	return res;     /* a failure is counted per address by the caller */
 }

@@ -36,6 +36,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "auth/privdrop.h"
 #include "util/childlink.h"
@@ -67,7 +70,7 @@ privdrop_allowed(const struct auth_user *user, const char **err_r)
 	/* Last, so that only a login about to happen is counted. */
 	if (childlink_login(user->name) < 0) {
 		*err_r = "Too many sessions for this user; try again later";
-		return -1;
+		return PRIVDROP_TOO_MANY;
 	}
 	return 0;
 }
@@ -215,6 +218,16 @@ privdrop_become(const struct auth_user *user)
 		verify_gids(user);
 		verify_groups(user, groups, n);
 		free(groups);
+#ifdef PR_SET_DUMPABLE
+		/* The kernel makes a process that changed its uids
+		 * undumpable unless fs.suid_dumpable says otherwise; say it
+		 * ourselves. The user must not ptrace this process or read a
+		 * core of it: it still holds the TLS private key (see
+		 * src/net/tls.c) and what root read before the drop. */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			fatal("privdrop: prctl(PR_SET_DUMPABLE): %s",
+			      strerror(errno));
+#endif
 	} else {
 		/* Nothing to change: only check that we are the user. */
 		verify_uids(user);

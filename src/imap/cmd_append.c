@@ -55,6 +55,7 @@
 #include "imap/dest.h"
 #include "imap/flagnews.h"
 #include "imap/flags.h"
+#include "imap/mboxwire.h"
 #include "imap/response.h"
 #include "imap/uidrun.h"
 #include "mail/date.h"
@@ -244,8 +245,8 @@ take_back(struct session *s, struct dest *d, const uint32_t *uids, size_t n)
 }
 
 /* Writes every message into tmp/, then commits them all. Returns 0 with
- * uids filled, FOLDER_OVERQUOTA or -1 with *err_r; on failure nothing
- * is left in the mailbox. */
+ * uids filled, FOLDER_OVERQUOTA, FOLDER_INUSE or -1 with *err_r; on
+ * failure nothing is left in the mailbox. */
 static int
 save_all(struct session *s, struct dest *d, struct append_req *req,
 	 uint32_t *uids, const char **err_r)
@@ -324,6 +325,8 @@ append_run(struct session *s, const struct command *cmd,
 	uidvalidity = folder_uidvalidity(d.f);
 	if (r == FOLDER_OVERQUOTA)
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
+	else if (r == FOLDER_INUSE)
+		mboxwire_answer_inuse(s, cmd, d.name, err);
 	else if (r < 0)
 		dest_fail(s, cmd, &d, "append", err);
 	dest_close(&d);

@@ -26,6 +26,7 @@
 #include "imap/command.h"
 #include "imap/dest.h"
 #include "imap/flagnews.h"
+#include "imap/mboxwire.h"
 #include "imap/msgset.h"
 #include "imap/response.h"
 #include "imap/uidrun.h"
@@ -162,6 +163,8 @@ answer_failure(struct copy *c, const struct command *cmd, int r,
 
 	if (r == FOLDER_OVERQUOTA)
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
+	else if (r == FOLDER_INUSE)
+		mboxwire_answer_inuse(s, cmd, c->d.name, err);
 	else if (r == 1)
 		resp_tagged(s->stream, cmd->tag, "NO", "[EXPUNGEISSUED] Some "
 			    "of the requested messages no longer exist.");

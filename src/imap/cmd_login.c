@@ -20,6 +20,7 @@
 #include "imap/capability.h"
 #include "imap/command.h"
 #include "imap/response.h"
+#include "util/childlink.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -42,6 +43,10 @@ login_failed(struct session *s, const char *tag, const char *user,
 	char word[LOG_WORD_MAX];
 
 	s->auth_failures++;
+	/* Every failure counts towards the client's address in the
+	 * listener (auth_failures_per_ip), whatever refused it: the
+	 * backend, or a name no backend may see (a NUL, too long). */
+	childlink_auth_failed();
 	/* fail2ban matches this line (etc/fail2ban/filter.d): keep it as
 	 * it is, and the user name one word that cannot forge a rip=. */
 	log_warn("auth failed: user=<%s> rip=%s mech=%s attempt=%d",
@@ -69,6 +74,7 @@ login_attempt(struct session *s, const char *tag, const char *user,
 	struct auth_user u;
 	const char *err = NULL;
 	char word[LOG_WORD_MAX];
+	int r;
 
 	switch (check_password(s, user, password, &u, &err)) {
 	case AUTH_FAILED:
@@ -84,10 +90,17 @@ login_attempt(struct session *s, const char *tag, const char *user,
 	case AUTH_OK:
 		break;
 	}
-	if (privdrop_allowed(&u, &err) < 0) {
+	r = privdrop_allowed(&u, &err);
+	if (r < 0) {
 		log_error("login refused: user=%s rip=%s: %s",
 			  log_word(u.name, word, sizeof(word)), s->peer_ip, err);
-		resp_tagged(s->stream, tag, "NO", "[UNAVAILABLE] %s", err);
+		/* RFC 5530 3: max_user_connections is a limit the user ran
+		 * into (LIMIT) and goes away when a session ends; UNAVAILABLE
+		 * is for a part of the server that is down or refuses to
+		 * work (a backend, a uid we cannot serve). */
+		resp_tagged(s->stream, tag, "NO", "[%s] %s",
+			    r == PRIVDROP_TOO_MANY ? "LIMIT" : "UNAVAILABLE",
+			    err);
 		return;
 	}
 	privdrop_become(&u);

@@ -29,6 +29,7 @@
 #include "imap/objectid.h"
 #include "imap/response.h"
 #include "imap/status.h"
+#include "store/folder.h"
 #include "store/specialuse.h"
 #include "store/subscriptions.h"
 #include "util/log.h"
@@ -318,6 +319,7 @@ cmd_status(struct session *s, const struct command *cmd)
 	const char *name, *e;
 	status_mask mask;
 	unsigned attrs;
+	int r;
 
 	if (cmd->nargs != 2 ||
 	    (name = mboxwire_astring(&cmd->args[0])) == NULL ||
@@ -338,7 +340,11 @@ cmd_status(struct session *s, const struct command *cmd)
 			    "doesn't exist: %s", name);
 		return;
 	}
-	if (status_write(s, name, dir, mask, &e) < 0) {
+	if ((r = status_write(s, name, dir, mask, &e)) < 0) {
+		if (r == FOLDER_INUSE) {
+			mboxwire_answer_inuse(s, cmd, name, e);
+			return;
+		}
 		snprintf(err.text, sizeof(err.text), "%s", e);
 		err.code = MBOX_ERR_SERVER;
 		mboxwire_answer_err(s, cmd, name, &err);

@@ -89,16 +89,19 @@ struct found {
 				 * MODSEQ (RFC 7162 3.1.6); else 0 */
 };
 
-static void
+/* Returns 0, or -1 when the search passed search_work_limit. */
+static int
 search_collect(struct session *s, const struct search_key *k,
 	       struct found *fd)
 {
 	struct search_run *r = search_run_new(s->sel.folder, s->arena);
 	uint32_t exists = view_exists(s->sel.view);
+	int over;
 
 	fd->n = 0;
 	fd->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	fd->uids = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
+	search_run_limit(r, (uint64_t)s->config->search_work_limit);
 	for (uint32_t seq = 1; seq <= exists; seq++) {
 		uint32_t uid = view_uid(s->sel.view, seq);
 
@@ -111,7 +114,9 @@ search_collect(struct session *s, const struct search_key *k,
 			fd->uids[fd->n++] = uid;
 		}
 	}
+	over = search_run_over(r);
 	search_run_free(&r);
+	return over ? -1 : 0;
 }
 
 /* Writes "* SEARCH n..." for every message that matched. */
@@ -295,7 +300,12 @@ cmd_search(struct session *s, const struct command *cmd)
 	search_resolve(k, exists, max_uid(s, exists));
 	searchres_get(s, s->arena, &saved);
 	search_bind_saved(k, &saved);
-	search_collect(s, k, &fd);
+	if (search_collect(s, k, &fd) < 0) {
+		if (ret & RET_SAVE)
+			searchres_clear(s);     /* RFC 5182 2.1 */
+		search_refuse(s, cmd);
+		return;
+	}
 	fd.modseq = 0;
 	if (search_has_modseq(k)) {
 		/* RFC 7162 3.1: a CONDSTORE enabling command. */

@@ -26,6 +26,7 @@
 #include "imap/condstore.h"
 #include "imap/flags.h"
 #include "imap/mailstore.h"
+#include "imap/mboxwire.h"
 #include "imap/msgset.h"
 #include "imap/response.h"
 #include "imap/seqset.h"
@@ -78,6 +79,7 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 	const char *dir, *err = "";
 	struct mbox_err merr;
 	unsigned attrs = 0;
+	int r;
 
 	if (mailboxes_lookup(mb, name, rel, sizeof(rel), &attrs, &merr) < 0) {
 		if (merr.code == MBOX_ERR_SERVER) {
@@ -101,8 +103,12 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 	}
 	dir = rel[0] == '\0' ? mb->root :
 	      arena_printf(s->arena, "%s/%s", mb->root, rel);
-	if (folder_open(mb->root, dir, readonly, &s->sel.folder, &err) < 0) {
-		no_server(s, cmd, "select", name, err);
+	if ((r = folder_open(mb->root, dir, readonly, &s->sel.folder,
+			     &err)) < 0) {
+		if (r == FOLDER_INUSE)
+			mboxwire_answer_inuse(s, cmd, name, err);
+		else
+			no_server(s, cmd, "select", name, err);
 		return -1;
 	}
 	if (keywords_open(dir, &s->sel.kw, &err) < 0) {
@@ -242,8 +248,9 @@ cmd_examine(struct session *s, const struct command *cmd)
 	select_common(s, cmd, 1);
 }
 
-/* Removes every message whose file has \Deleted now. Returns 0, or -1
- * with *err_r after removing what it could. */
+/* Removes every message whose file has \Deleted now. Returns 0, -1 with
+ * *err_r after removing what it could, or FOLDER_INUSE with nothing
+ * removed when the sync before could not take the uidlist lock. */
 static int
 expunge_deleted(struct session *s, const struct seqset *uids,
 		const char **err_r)
@@ -256,8 +263,8 @@ expunge_deleted(struct session *s, const struct seqset *uids,
 		return 0;
 	/* Catch \Deleted set or cleared by others since the last sync;
 	 * through the view, so that it does not miss the news. */
-	if (view_sync(s->sel.view, err_r) < 0)
-		return -1;
+	if ((r = view_sync(s->sel.view, err_r)) < 0)
+		return r == FOLDER_INUSE ? r : -1;
 	m = folder_msgs(s->sel.folder, &n);
 	for (size_t i = 0; i < n; i++)
 		if ((m[i].flags & MF_DELETED) &&
@@ -311,6 +318,7 @@ cmd_expunge(struct session *s, const struct command *cmd)
 	struct seqset uids;
 	const char *err = "";
 	uint64_t before;
+	int r;
 
 	if (s->uid_command) {
 		/* UID EXPUNGE (RFC 4315 2.1): only the \Deleted messages
@@ -327,9 +335,15 @@ cmd_expunge(struct session *s, const struct command *cmd)
 		return;
 	}
 	before = folder_highestmodseq(s->sel.folder);
-	if (expunge_deleted(s, only, &err) < 0) {
-		/* What was removed is still announced by the next sync. */
-		no_server(s, cmd, "expunge", s->sel.name, err);
+	if ((r = expunge_deleted(s, only, &err)) < 0) {
+		/* What was removed is still announced by the next sync.
+		 * Once files are removed the answer is OK even if the sync
+		 * after cannot take the lock: the EXPUNGEs then come with
+		 * the next command that syncs. */
+		if (r == FOLDER_INUSE)
+			mboxwire_answer_inuse(s, cmd, s->sel.name, err);
+		else
+			no_server(s, cmd, "expunge", s->sel.name, err);
 		return;
 	}
 	/* RFC 7162 3.2.7, 3.2.9: with QRESYNC, the tagged OK carries the

@@ -93,6 +93,7 @@ search_part(struct session *s, const struct command *cmd,
 	m->uids = arena_alloc(s->arena, (exists + 1) * sizeof(*m->uids));
 	m->n = 0;
 	r = search_run_new(s->sel.folder, s->arena);
+	search_run_limit(r, (uint64_t)s->config->search_work_limit);
 	for (uint32_t seq = 1; seq <= exists; seq++) {
 		uint32_t uid = view_uid(s->sel.view, seq);
 
@@ -103,6 +104,11 @@ search_part(struct session *s, const struct command *cmd,
 			m->seqs[m->n] = seq;
 			m->uids[m->n++] = uid;
 		}
+	}
+	if (search_run_over(r)) {
+		search_run_free(&r);
+		search_refuse(s, cmd);
+		return -1;
 	}
 	search_run_free(&r);
 	m->modseq = 0;

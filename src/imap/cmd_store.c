@@ -31,6 +31,7 @@
 #include "imap/condstore.h"
 #include "imap/flagnews.h"
 #include "imap/flags.h"
+#include "imap/mboxwire.h"
 #include "imap/msgset.h"
 #include "imap/response.h"
 #include "imap/view.h"
@@ -215,17 +216,20 @@ parse_modifiers(const struct arg *a, struct store_req *req)
  * rename, after a sync that numbers what others changed, so that no
  * change slips between the test and the store (RFC 7162 3.1.3). It is a
  * CONDSTORE enabling command (3.1): HIGHESTMODSEQ first (example 5).
- * Returns 0, or -1 with *err_r. */
+ * Returns 0, or -1 or FOLDER_INUSE with *err_r. */
 static int
 conditional_begin(struct session *s, struct store_req *req,
 		  const char **err_r)
 {
+	int r;
+
 	buf_init(&req->modified, 16 * 1024 * 1024);
 	condstore_enable(s);
 	if (folder_modseq_lock(s->sel.folder, err_r) < 0)
 		return -1;
 	req->locked = 1;
-	return view_sync(s->sel.view, err_r) < 0 ? -1 : 0;
+	r = view_sync(s->sel.view, err_r);
+	return r == FOLDER_INUSE ? r : r < 0 ? -1 : 0;
 }
 
 static void
@@ -288,8 +292,8 @@ cmd_store(struct session *s, const struct command *cmd)
 	    parse_flags(s, cmd, flags, &req, 1) < 0)
 		return;
 	flagnews_announce(s, kw_before, 0);
-	if (req.conditional && conditional_begin(s, &req, &err) < 0)
-		r = -1;
+	if (req.conditional)
+		r = conditional_begin(s, &req, &err);
 	for (size_t i = 0; i < set.n && r >= 0; i++)
 		for (uint64_t seq = set.r[i].lo; seq <= set.r[i].hi; seq++) {
 			r = store_one(s, &req, (uint32_t)seq, &err);
@@ -299,7 +303,9 @@ cmd_store(struct session *s, const struct command *cmd)
 		}
 	if (req.conditional)
 		conditional_end(s, &req);
-	if (r < 0) {
+	if (r == FOLDER_INUSE) {
+		mboxwire_answer_inuse(s, cmd, s->sel.name, err);
+	} else if (r < 0) {
 		log_error("store: user=%s mailbox=%s: %s", s->user.name,
 			  s->sel.name, err);
 		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Internal "

@@ -498,6 +498,10 @@ context_search(struct session *s, const struct command *cmd, int sort)
 	seqs = arena_alloc(s->arena, (exists + 1) * sizeof(*seqs));
 	uids = arena_alloc(s->arena, (exists + 1) * sizeof(*uids));
 	r = search_run_new(s->sel.folder, s->arena);
+	/* Bounded like any search. The reruns of a kept context
+	 * (ctx_rerun) are not: this pass stayed under the limit, and a
+	 * rerun costs about what it did plus the new messages. */
+	search_run_limit(r, (uint64_t)s->config->search_work_limit);
 	for (uint32_t seq = 1; seq <= exists; seq++) {
 		uint32_t uid = view_uid(s->sel.view, seq);
 
@@ -508,6 +512,13 @@ context_search(struct session *s, const struct command *cmd, int sort)
 			seqs[found] = seq;
 			uids[found++] = uid;
 		}
+	}
+	if (search_run_over(r)) {
+		search_run_free(&r);
+		if (o.ret & RET_SAVE)
+			searchres_clear(s);     /* RFC 5182 2.1 */
+		search_refuse(s, cmd);
+		goto out;
 	}
 	search_run_free(&r);
 	if (search_has_modseq(k)) {

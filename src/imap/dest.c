@@ -4,6 +4,7 @@
 
 #include "imap/dest.h"
 #include "imap/mailstore.h"
+#include "imap/mboxwire.h"
 #include "imap/response.h"
 #include "store/folder.h"
 #include "store/keywords.h"
@@ -79,6 +80,8 @@ dest_open(struct session *s, const struct command *cmd, const struct arg *a,
 		if (r == FOLDER_OVERQUOTA)
 			resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s",
 				    err);
+		else if (r == FOLDER_INUSE)
+			mboxwire_answer_inuse(s, cmd, d->name, err);
 		else
 			dest_fail(s, cmd, d, cmd->name, err);
 		dest_close(d);

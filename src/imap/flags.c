@@ -50,6 +50,8 @@ flag_one(const struct arg *a, struct keywords *kw, int add,
 			return FLAGS_FULL;
 		if (idx == KEYWORDS_NOSPACE)
 			return FLAGS_NOSPACE;
+		if (idx == KEYWORDS_INUSE)
+			return FLAGS_INUSE;
 		if (idx < 0)
 			return strchr(name, '*') || strchr(name, '%') ?
 			       FLAGS_BAD : FLAGS_FAILED;
@@ -136,6 +138,12 @@ flags_refuse(struct session *s, const struct command *cmd, int r,
 	case FLAGS_NOSPACE:
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] Not enough "
 			    "disk space for a new keyword");
+		break;
+	case FLAGS_INUSE:
+		log_info("keywords: user=%s mailbox=%s: %s", s->user.name,
+			 mailbox, err);
+		resp_tagged(s->stream, cmd->tag, "NO", "[INUSE] Mailbox is "
+			    "busy, try again");
 		break;
 	case FLAGS_FAILED:
 		/* The path in err is for the log, not the client. */

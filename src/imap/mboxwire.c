@@ -68,6 +68,16 @@ err_code(enum mbox_code code)
 }
 
 void
+mboxwire_answer_inuse(struct session *s, const struct command *cmd,
+		      const char *name, const char *err)
+{
+	log_warn("%s: user=%s mailbox=%s: busy: %s", cmd->name, s->user.name,
+		 name != NULL ? name : "", err != NULL ? err : "");
+	resp_tagged(s->stream, cmd->tag, "NO", "[INUSE] Mailbox is busy, "
+		    "try again");
+}
+
+void
 mboxwire_answer_err(struct session *s, const struct command *cmd,
 		    const char *name, const struct mbox_err *err)
 {

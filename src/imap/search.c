@@ -36,7 +36,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imap/command.h"
 #include "imap/objectid.h"
+#include "imap/response.h"
 #include "imap/search.h"
 #include "imap/searchres.h"
 #include "imap/seqset.h"
@@ -739,7 +741,43 @@ struct search_run {
 	size_t len;
 	size_t hdr_len;
 	struct mail_part *root;
+
+	/* Work: bytes of message text scanned so far, and the most the
+	 * command may scan (0: no limit). Once over, nothing matches. */
+	uint64_t work, work_max;
+	int over;
 };
+
+/* Counts len bytes of scanning; sets over when the limit is passed. */
+static void
+spend(struct search_run *r, size_t len)
+{
+	r->work += len;
+	if (r->work_max > 0 && r->work > r->work_max)
+		r->over = 1;
+}
+
+void
+search_run_limit(struct search_run *r, uint64_t max_bytes)
+{
+	r->work_max = max_bytes;
+}
+
+int
+search_run_over(const struct search_run *r)
+{
+	return r->over;
+}
+
+void
+search_refuse(struct session *s, const struct command *cmd)
+{
+	log_info("search: user=%s mailbox=%s: stopped after "
+		 "search_work_limit (%ld bytes)", s->user.name, s->sel.name,
+		 s->config->search_work_limit);
+	resp_tagged(s->stream, cmd->tag, "NO", "[LIMIT] Search too "
+		    "expensive; narrow it");
+}
 
 struct search_run *
 search_run_new(struct folder *f, struct arena *a)
@@ -828,6 +866,7 @@ static int
 text_has(struct search_run *r, const unsigned char *text, size_t len,
 	 const struct search_text *t)
 {
+	spend(r, len);
 	buf_reset(&r->b3);
 	/* An overflow leaves what fitted, which is still worth a look. */
 	(void)charset_fold(text, len, &r->b3);
@@ -871,6 +910,7 @@ match_header(struct search_run *r, const struct search_text *t)
 
 	if (load_file(r) < 0)
 		return 0;
+	spend(r, r->hdr_len);
 	header_iter_init(&it, r->data, r->hdr_len);
 	while (header_iter_next(&it, &f))
 		if (field_is(&f, t->field) && (t->len == 0 ||
@@ -947,8 +987,10 @@ match_body(struct search_run *r, const struct search_text *t, int headers)
 {
 	if (load_file(r) < 0)
 		return 0;
-	if (r->root == NULL)
+	if (r->root == NULL) {
+		spend(r, r->len);
 		r->root = mail_parse(r->data, r->len, r->a);
+	}
 	return part_has(r, r->root, t, headers);
 }
 
@@ -1148,6 +1190,8 @@ search_match(struct search_run *r, const struct search_key *k, uint32_t seq,
 {
 	int ret;
 
+	if (r->over)
+		return 0;       /* the caller answers NO [LIMIT] */
 	r->m = folder_msg(r->f, uid);
 	if (r->m == NULL)
 		return 0;

@@ -84,7 +84,8 @@ seqset_resolve(struct seqset *set, uint32_t star)
 			r->hi = t;
 		}
 	}
-	qsort(set->r, set->n, sizeof(*set->r), range_cmp);
+	if (set->n > 1)         /* an empty set ($ unset) has no array */
+		qsort(set->r, set->n, sizeof(*set->r), range_cmp);
 	for (size_t i = 0; i < set->n; i++) {
 		if (k > 0 && set->r[i].lo <= set->r[k - 1].hi + (uint64_t)1) {
 			if (set->r[i].hi > set->r[k - 1].hi)

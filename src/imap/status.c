@@ -233,11 +233,11 @@ status_write(struct session *s, const char *name, const char *dir,
 	const struct mailboxes *mb = mailstore_mailboxes(s->store);
 	struct status_src src = { .s = s };
 	char path[4200];
-	int first = 1;
+	int first = 1, r;
 
 	snprintf(path, sizeof(path), "%s%s%s", mb->root, *dir ? "/" : "", dir);
-	if (folder_open(mb->root, path, 1, &src.f, err_r) < 0)
-		return -1;
+	if ((r = folder_open(mb->root, path, 1, &src.f, err_r)) < 0)
+		return r == FOLDER_INUSE ? r : -1;
 	src.m = folder_msgs(src.f, &src.n);
 	stream_puts(s->stream, "* STATUS ");
 	mboxwire_put_name(s->stream, *dir ? name : "INBOX");

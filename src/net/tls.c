@@ -1,4 +1,29 @@
-/* src/net/tls.c — building the server's SSL_CTX from the configuration. */
+/* src/net/tls.c — building the server's SSL_CTX from the configuration.
+ *
+ * Policy: TLS 1.2 at least; for TLS 1.2 the Mozilla "intermediate"
+ * suites (forward secret ECDHE or DHE key exchange, AEAD ciphers only;
+ * DHE with OpenSSL's built-in RFC 7919 groups), in the server's order;
+ * TLS 1.3 suites are all good and keep OpenSSL's defaults. Compression
+ * off (CRIME), client-initiated renegotiation refused, no session
+ * tickets or cache (each connection is its own process).
+ *
+ * The private key in memory. The listener loads the key once; each
+ * connection process is forked with a copy of it and needs it for its
+ * handshake (implicit TLS or STARTTLS). After the handshake OpenSSL no
+ * longer uses it (no renegotiation, no post-handshake authentication),
+ * but it cannot be wiped: the SSL object keeps references to the
+ * SSL_CTX (ctx and session_ctx, the latter with no way to change it) and
+ * to its own copy of the certificate slots, and EVP_PKEY internals are
+ * opaque, so neither freeing our reference nor OPENSSL_cleanse reaches
+ * the key's numbers while the connection lives. What remains, then, for
+ * the life of every session: the EVP_PKEY in the session process (and
+ * whatever the listener's heap held of the PEM file when it forked),
+ * which after login runs as the user. What protects it: the process is made
+ * undumpable at the privilege drop (src/auth/privdrop.c), so the user
+ * can neither ptrace it nor read its memory through /proc nor get a
+ * core of it; only code execution inside the session could read it.
+ * Dovecot avoids even that by ending TLS in a separate login process;
+ * DESIGN.md keeps that as a later option. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,10 +32,14 @@
 
 #include "net/tls.h"
 
-/* TLS 1.2 suites: ECDHE only, AEAD first. TLS 1.3 suites are all good and
- * keep OpenSSL's defaults. */
+/* TLS 1.2 suites: Mozilla's "intermediate" configuration (v5.7), ECDHE
+ * or DHE with AEAD only. */
 #define TLS12_CIPHERS \
-	"ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AES256:ECDHE+AES128:!aNULL:!SHA1:!MD5"
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:" \
+	"DHE-RSA-CHACHA20-POLY1305"
 
 static void
 tls_error(char *err, size_t err_size, const char *what, const char *file)
@@ -52,6 +81,10 @@ tls_context_new(const char *cert_file, const char *key_file, char *err,
 		tls_error(err, err_size, "bad cipher list", NULL);
 		goto fail;
 	}
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	/* DHE groups sized to the certificate's key (RFC 7919 ffdhe). */
+	SSL_CTX_set_dh_auto(ctx, 1);
+#endif
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		tls_error(err, err_size, "cannot load certificate", cert_file);
 		goto fail;

@@ -28,13 +28,20 @@
  * written) has no pid and is left to the timeout rule, so this is safe.
  * We judge change by mtime only, not ctime: a holder refreshes its lock
  * with utime(), which moves both, and mtime is what tests can set.
- * We poll (5 ms growing to 250 ms) instead of waiting on inotify. */
+ * We poll instead of waiting on inotify: 5 ms, growing by half each
+ * time to a cap of 100 ms, each wait drawn at random between the step
+ * and twice it. The cap is small so that a process that has waited long
+ * does not lose every race to newcomers still polling fast; the random
+ * draw is per process (seeded with the pid and the clock, not rand(),
+ * whose sequence every forked session would share) so that waiters do
+ * not wake in lockstep. */
 #include "store/dotlock.h"
 #include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +64,30 @@ struct held_lock {
 static struct held_lock held[MAX_HELD];
 
 static char errbuf[512];
+
+/* A number in [0, n), from a generator of this process's own: forked
+ * children must not draw the same waits (xorshift32, reseeded when the
+ * pid changes). */
+static unsigned
+jitter(unsigned n)
+{
+	static uint32_t state;
+	static pid_t seeded_for;
+	struct timespec ts;
+
+	if (seeded_for != getpid() || state == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seeded_for = getpid();
+		state = (uint32_t)seeded_for * 2654435761u ^
+			(uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec;
+		if (state == 0)
+			state = 1;
+	}
+	state ^= state << 13;
+	state ^= state >> 17;
+	state ^= state << 5;
+	return n > 0 ? state % n : 0;
+}
 
 static const char *
 set_err(const char *what, const char *path)
@@ -131,7 +162,7 @@ override(const char *lock_path, const struct stat *judged)
 		return 0;               /* replaced meanwhile: judge anew */
 	if (unlink(lock_path) < 0 && errno != ENOENT)
 		return -1;
-	sleep_ms(100 + (unsigned)rand() % 100);
+	sleep_ms(100 + jitter(100));
 	return 0;
 }
 
@@ -278,8 +309,8 @@ dotlock_take(const char *path, int timeout_s, const char **err_r)
 			free(lock_path);
 			return -1;
 		}
-		sleep_ms(wait_ms + (unsigned)rand() % (wait_ms + 1));
-		if (wait_ms < 250)
+		sleep_ms(wait_ms + jitter(wait_ms + 1));
+		if (wait_ms < 100)
 			wait_ms += wait_ms / 2 + 1;
 	}
 	if (r < 0)

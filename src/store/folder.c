@@ -113,6 +113,21 @@ write_fail(struct folder *f, const char *what, const char *path,
 	return -1;
 }
 
+/* A uidlist_update that failed: its lock held by another process for
+ * the whole timeout (FOLDER_INUSE, *err_r kept for the log), the disk
+ * full (FOLDER_OVERQUOTA), or anything else (-1). */
+static int
+update_fail(const char **err_r)
+{
+	if (errno == EAGAIN)
+		return FOLDER_INUSE;
+	if (errno == ENOSPC || errno == EDQUOT) {
+		*err_r = "Not enough disk space";
+		return FOLDER_OVERQUOTA;
+	}
+	return -1;
+}
+
 static void
 uids_push(struct uids *u, uint32_t uid)
 {
@@ -596,10 +611,7 @@ full_sync(struct folder *f, const char **err_r)
 		recent_from = uidlist_next_uid(f->ul);
 		if (uidlist_update(f->ul, fresh, nfresh, gone, ngone,
 				   err_r) < 0) {
-			if (errno == ENOSPC || errno == EDQUOT) {
-				*err_r = "Not enough disk space";
-				ret = FOLDER_OVERQUOTA;
-			}
+			ret = update_fail(err_r);
 			goto out;
 		}
 		/* The update read the list again under its lock: records
@@ -655,8 +667,8 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 		changes_report(f, ch);
 		return 0;
 	}
-	if (full_sync(f, err_r) < 0)
-		return -1;
+	if ((r = full_sync(f, err_r)) < 0)
+		return r == FOLDER_INUSE || r == FOLDER_OVERQUOTA ? r : -1;
 	if ((r = index_sync(f, err_r)) < 0)
 		return r;
 	changes_report(f, ch);
@@ -737,6 +749,20 @@ last_component(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
+/* Closes a folder that failed to open. Its error text may live in
+ * f->err, which goes with f: it is copied out first. */
+static void
+open_failed(struct folder **fp, const char **err_r)
+{
+	static char err[sizeof((*fp)->err)];
+
+	if (*err_r == (*fp)->err) {
+		memcpy(err, (*fp)->err, sizeof(err));
+		*err_r = err;
+	}
+	folder_close(fp);
+}
+
 int
 folder_open(const char *root, const char *dir, int readonly,
 	    struct folder **f_r, const char **err_r)
@@ -758,13 +784,13 @@ folder_open(const char *root, const char *dir, int readonly,
 		quota_folder_counted(last_component(dir));
 	if (!real_dir(f->cur) || !real_dir(f->newdir)) {
 		*err_r = ferr(f, "not a Maildir folder:", f->cur);
-		folder_close(&f);
+		open_failed(&f, err_r);
 		return -1;
 	}
 	if (uidlist_open(dir, root, &f->ul, &damaged, err_r) < 0 ||
 	    (r = folder_sync(f, NULL, err_r)) < 0) {
-		folder_close(&f);
-		return r == FOLDER_OVERQUOTA ? r : -1;
+		open_failed(&f, err_r);
+		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
 	}
 	/* A damaged list must be rewritten before Dovecot reads it (it
 	 * would throw the whole file away), and a new folder's UIDVALIDITY
@@ -772,24 +798,22 @@ folder_open(const char *root, const char *dir, int readonly,
 	snprintf(path, sizeof(path), "%s/dovecot-uidlist", dir);
 	if (damaged || access(path, F_OK) < 0) {
 		if (uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
-			r = errno == ENOSPC || errno == EDQUOT;
-			folder_close(&f);
-			if (r)
-				*err_r = "Not enough disk space";
-			return r ? FOLDER_OVERQUOTA : -1;
+			r = update_fail(err_r);
+			open_failed(&f, err_r);
+			return r;
 		}
 	} else if (uidlist_refresh(f->ul, err_r) < 0) {
 		/* The file may have been written by another process since
 		 * we found it missing: its UIDVALIDITY wins over the one we
 		 * made up, so take it before telling anyone ours. */
-		folder_close(&f);
+		open_failed(&f, err_r);
 		return -1;
 	}
 	f->uidvalidity = uidlist_uidvalidity(f->ul);
 	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
 	    index_sync(f, err_r) < 0 ||
 	    (!readonly && import_courier_keywords(f, err_r) < 0)) {
-		folder_close(&f);
+		open_failed(&f, err_r);
 		return -1;
 	}
 	*f_r = f;
@@ -1058,6 +1082,22 @@ folder_expunge(struct folder *f, uint32_t uid, const char **err_r)
 	return 0;
 }
 
+/* After FOLDER_INUSE from f's uidlist: takes the file just put into f's
+ * cur/ (path) out again, with its quota, so that the client's NO means
+ * nothing was added. A reader that numbered it meanwhile sees it
+ * expunged; nothing is lost, as the message never was the client's. */
+static int
+inuse_take_back(struct folder *f, const char *path, int64_t size)
+{
+	const char *qerr;
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_error("cannot take back %s: %s", path, strerror(errno));
+	else if (f->quota_counted)
+		(void)quota_add(f->root, -size, -1, &qerr);
+	return FOLDER_INUSE;
+}
+
 /* Refuses size more bytes and one more message over the quota. Returns
  * 0, FOLDER_OVERQUOTA, or -1 with *err_r. */
 static int
@@ -1167,7 +1207,8 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 		return -1;
 	bases[0] = base;
 	if (uidlist_update(f->ul, bases, 1, NULL, 0, err_r) < 0)
-		return -1;
+		return errno == EAGAIN ?        /* the lock is busy */
+		       inuse_take_back(f, path, st.st_size) : -1;
 	*uid_r = uidlist_lookup(f->ul, base);
 	return 0;
 fail:
@@ -1268,7 +1309,8 @@ folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 		return -1;
 	bases[0] = base;
 	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0)
-		return -1;
+		return errno == EAGAIN ?        /* the lock is busy */
+		       inuse_take_back(dst, to, st.st_size) : -1;
 	*uid_r = uidlist_lookup(dst->ul, base);
 	return 0;
 }
@@ -1295,7 +1337,7 @@ folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 	struct store_msg *m = msg_find(src, uid);
 	char from[4352], to[4352], base[FILENAME_MAX_LEN + 1];
 	char name[FILENAME_MAX_LEN + 1];
-	const char *bases[1];
+	const char *bases[1], *qerr;
 	struct stat st;
 	int64_t vsize;
 	int r;
@@ -1352,8 +1394,24 @@ folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 		      err_r) < 0)
 		return -1;
 	bases[0] = base;
-	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0)
-		return -1;
+	if (uidlist_update(dst->ul, bases, 1, NULL, 0, err_r) < 0) {
+		if (errno != EAGAIN)    /* EAGAIN: the lock is busy */
+			return -1;
+		/* Back into src, so that NO [INUSE] means nothing moved;
+		 * the quota goes back with it. */
+		if (rename(to, from) < 0) {
+			log_error("cannot move %s back to %s: %s", to, from,
+				  strerror(errno));
+			return -1;
+		}
+		if (src->quota_counted != dst->quota_counted)
+			(void)quota_add(src->quota_counted ? src->root :
+					dst->root, src->quota_counted ?
+					(int64_t)st.st_size :
+					-(int64_t)st.st_size,
+					src->quota_counted ? 1 : -1, &qerr);
+		return FOLDER_INUSE;
+	}
 	*uid_r = uidlist_lookup(dst->ul, base);
 	return 0;
 }

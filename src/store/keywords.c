@@ -548,7 +548,7 @@ keywords_add(struct keywords *kw, const char *name, const char **err_r)
 		return i;
 	snprintf(uidlist, sizeof(uidlist), "%s/dovecot-uidlist", kw->dir);
 	if (dotlock_take(uidlist, LOCK_TIMEOUT, err_r) < 0)
-		return -1;
+		return errno == EAGAIN ? KEYWORDS_INUSE : -1;
 	i = add_locked(kw, name, err_r);
 	dotlock_release(uidlist);
 	return i;

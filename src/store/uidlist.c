@@ -657,8 +657,11 @@ restore_lost(struct state *s, const struct state *old)
 	for (i = 0; i < old->n; i++) {
 		const struct uidlist_rec *r = &old->recs[i];
 
+		/* n0 == 0: an empty reread has no array (recs NULL), which
+		 * bsearch must not be given even with a count of 0 */
 		if (find_base(s, r->base) >= 0 ||
-		    bsearch(r, s->recs, n0, sizeof(*r), cmp_uid) != NULL)
+		    (n0 > 0 &&
+		     bsearch(r, s->recs, n0, sizeof(*r), cmp_uid) != NULL))
 			continue;
 		push_rec(s, r->uid, arena_strdup(s->ar, r->base),
 			 arena_strdup(s->ar, r->ext));

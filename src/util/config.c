@@ -227,6 +227,12 @@ static const struct key keys[] = {
 	  .min = 0, .max = 1099511627776, .unit = "bytes",
 	  .doc = "Bytes of heap and other private data one connection "
 		 "process may use (RLIMIT_DATA); 0 for no limit." },
+	{ .name = "search_work_limit", .type = KEY_NUMBER,
+	  .offset = OFF(search_work_limit), .def = "1073741824",
+	  .min = 0, .max = 1099511627776, .unit = "bytes",
+	  .doc = "Bytes of message text one SEARCH, SORT or THREAD may "
+		 "scan before it is refused with NO [LIMIT]; 0 for no "
+		 "limit." },
 	{ .name = "verbose_proctitle", .type = KEY_ENUM,
 	  .offset = OFF(verbose_proctitle), .def = "yes",
 	  .choices = yes_no_choices,
@@ -311,6 +317,19 @@ has_control(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (iscntrl((unsigned char)*s) && *s != '\t')
+			return 1;
+	return 0;
+}
+
+/* 1 when s holds a '#' at its start or after a blank: in a file that
+ * starts a comment (parse_line strips it before a value gets here), so a
+ * value set on the command line with one would not survive being printed
+ * by config_print_changed and read back either. */
+static int
+has_comment(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p == '#' && (p == s || is_blank(p[-1])))
 			return 1;
 	return 0;
 }
@@ -628,6 +647,11 @@ set_key(struct config *c, const char *name, const char *value,
 	}
 	if (has_control(value)) {
 		snprintf(err, size, "%s: control character in value", k->name);
+		return -1;
+	}
+	if (has_comment(value)) {
+		snprintf(err, size, "%s: '#' at the start or after a blank "
+			 "starts a comment (want it inside a word)", k->name);
 		return -1;
 	}
 	copy = xstrdup(value);

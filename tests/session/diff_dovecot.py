@@ -1024,6 +1024,12 @@ class World:
     def env(self):
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TZ": "UTC",
                "LANG": "C", "USER": "skuatest"}
+        # make check-asan's settings: where a report goes, and no
+        # RTLD_DEEPBIND in nss_wrapper, which libasan refuses.
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS",
+                  "NSS_WRAPPER_DISABLE_DEEPBIND"):
+            if k in os.environ:
+                env[k] = os.environ[k]
         return env
 
     def dovecot(self):

@@ -9,12 +9,15 @@ in: line length, literal size, pipelined commands, search work.
 Loopback addresses other than 127.0.0.1 stand for different clients."""
 import base64
 import os
+import socket
+import subprocess
 import threading
 import time
 
 from harness import Client, Server, TestFailure, TIMEOUT, check, proc_status
-from hardening import (append, fresh, greet, login, read_until_tag, rss_kb,
-                       session_pid, wait_children)
+from harness import own
+from hardening import (append, deliver, fresh, greet, login, make_maildir,
+                       read_until_tag, rss_kb, session_pid, wait_children)
 
 # Loopback is exempt by default; these tests count it.
 COUNTED = dict(auth_block_exempt="192.0.2.0/24")
@@ -144,7 +147,7 @@ def test_max_user_connections(world):
         c = Client(srv.port)
         greet(c)
         c.cmd("l", "LOGIN alice alice-secret",
-              "NO [UNAVAILABLE] Too many sessions for this user")
+              "NO [LIMIT] Too many sessions for this user")
         c.cmd("n", "NOOP")              # still there, still not logged in
         bob = login(srv, "bob")
         bob.cmd("s", "SELECT INBOX")
@@ -175,7 +178,8 @@ def test_session_memory_limit_applies(world):
         greet(c)
         pid = session_pid(srv)
         got = limits_of(pid)
-        if got == ["unlimited", "unlimited"] and os.environ.get("SKUA_WRAP"):
+        if got == ["unlimited", "unlimited"] and (
+                os.environ.get("SKUA_WRAP") or os.environ.get("ASAN_OPTIONS")):
             print("     SKIP: no limit under a sanitizer/valgrind build")
             return
         want = str(300 * 1024 * 1024)
@@ -295,7 +299,8 @@ def test_search_limits(world):
     body = b"From: a@b\r\nSubject: s\r\n\r\n" + b"z" * 200000 + b"\r\n"
     for _ in range(100):
         deliver(md, body)
-    srv = Server(world, maildir="~/SearchMail")
+    # A quarter of the default search_work_limit, to keep the test short.
+    srv = Server(world, maildir="~/SearchMail", search_work_limit=268435456)
     try:
         c = login(srv)
         c.cmd("s", "SELECT INBOX")
@@ -303,8 +308,10 @@ def test_search_limits(world):
         c.cmd("k", "SEARCH " + keys, "BAD")
         c.cmd("n", "NOOP")
         # 100 x 200 KB, each message scanned by 200 TEXT keys: 4 GB of
-        # work if nothing caps it.
-        crit = " ".join(f'TEXT "nomatch{i}"' for i in range(200))
+        # work if nothing caps it (an OR of them all: an AND would stop
+        # at the first key that fails).
+        crit = "OR " * 199 + " ".join(f'TEXT "nomatch{i}"'
+                                      for i in range(200))
         start = time.time()
         c.sock.settimeout(300)
         c.send(f"w SEARCH {crit}\r\n")
@@ -320,5 +327,239 @@ def test_search_limits(world):
         check(took < 120, f"SEARCH took {took:.0f}s")
         c.sock.settimeout(TIMEOUT)
         c.cmd("z", "NOOP")
+    finally:
+        srv.stop()
+
+
+def test_search_work_limit(world):
+    """search_work_limit: a SEARCH, SORT, THREAD or ESEARCH that would
+    scan more message text than allowed answers NO [LIMIT] (RFC 5530)
+    instead of its result; cheap keys and small searches still work, and
+    a SAVE that is refused leaves $ empty (RFC 5182 2.1)."""
+    md = fresh(world, "WorkMail")
+    from hardening import deliver
+    body = b"From: a@b\r\nSubject: s\r\n\r\n" + b"q" * 20000 + b"\r\n"
+    for _ in range(20):
+        deliver(md, body)
+    srv = Server(world, maildir="~/WorkMail", search_work_limit=100000)
+    try:
+        c = login(srv)
+        c.cmd("s", "SELECT INBOX")
+        # Flags, UIDs and sizes cost nothing.
+        u, _ = c.cmd("a", "SEARCH UNSEEN LARGER 100 UID 1:*")
+        check(u == ["* SEARCH " + " ".join(str(i) for i in range(1, 21))],
+              f"cheap SEARCH: {u!r}")
+        # One message's body is within the limit.
+        c.cmd("b", "SEARCH UID 1 BODY nomatch")
+        # Twenty are not (20 x 20 KB parsed, then searched).
+        want = "NO [LIMIT] Search too expensive; narrow it"
+        c.cmd("c", "SEARCH BODY nomatch", want)
+        c.cmd("d", "UID SEARCH TEXT nomatch", want)
+        c.cmd("e", "SORT (ARRIVAL) UTF-8 BODY nomatch", want)
+        c.cmd("f", "THREAD REFERENCES UTF-8 TEXT nomatch", want)
+        c.cmd("g", "SEARCH RETURN (SAVE) ALL", "OK")
+        c.cmd("h", "SEARCH RETURN (SAVE COUNT) BODY nomatch", want)
+        u, _ = c.cmd("i", "SEARCH $")
+        check(u == ["* SEARCH"], f"$ after a refused SAVE: {u!r}")
+        c.cmd("j", "SEARCH RETURN (COUNT) TEXT nomatch", want)
+        c.cmd("k", "SORT RETURN (COUNT) (ARRIVAL) UTF-8 BODY nomatch", want)
+        # The session is unharmed.
+        u, _ = c.cmd("l", "SEARCH SUBJECT s")
+        check(len(u) == 1 and u[0].endswith(" 20"), f"after: {u!r}")
+        srv.wait_log(r"search: user=alice mailbox=INBOX: stopped after "
+                     r"search_work_limit \(100000 bytes\)")
+    finally:
+        srv.stop()
+
+
+def hold_lock(folder):
+    """Takes dovecot-uidlist.lock of folder as a live process on this
+    host would (our pid), as alice; keeps its mtime fresh until the
+    returned event is set, then removes it."""
+    path = os.path.join(folder, "dovecot-uidlist.lock")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, f"{os.getpid()}:{socket.gethostname()}".encode())
+    os.close(fd)
+    own(path)
+    stop = threading.Event()
+
+    def touch():
+        while not stop.wait(0.5):
+            os.utime(path)
+        os.unlink(path)
+    t = threading.Thread(target=touch, daemon=True)
+    t.start()
+    return stop, t
+
+
+def test_busy_uidlist_lock_answers_inuse(world):
+    """When another process holds dovecot-uidlist.lock for the whole lock
+    timeout (10 s), SELECT, EXAMINE, STATUS, APPEND, COPY, MOVE, EXPUNGE
+    and a conditional STORE answer NO [INUSE] (RFC 5530), not
+    [SERVERBUG], and nothing is half done: the message APPEND, COPY or
+    MOVE put into the busy folder is taken back. All wait at once, so
+    the test waits the timeout once."""
+    md = fresh(world, "BusyMail")
+    quiet = os.path.join(md, ".Quiet")
+    other = os.path.join(md, ".Other")
+    make_maildir(quiet, folder=True)
+    make_maildir(other, folder=True)
+    for _ in range(2):
+        deliver(other)
+    deliver(md)
+    srv = Server(world, maildir="~/BusyMail")
+    clients = []
+    try:
+        def new(select=None):
+            c = login(srv)
+            if select:
+                c.cmd("p", select)
+            clients.append(c)
+            return c
+        # Every folder has its uidlist before the locks are taken.
+        prep = new()
+        for box in ("INBOX", "Quiet", "Other"):
+            prep.cmd("p", f"STATUS {box} (MESSAGES UIDNEXT)")
+        sel = new("SELECT INBOX")
+        sel.cmd("p2", "STORE 1 +FLAGS (\\Deleted)")
+        sel2 = new("SELECT INBOX")
+        src = new("SELECT Other")
+        src2 = new("SELECT Other")
+        plain = [new() for _ in range(4)]
+        # New mail in INBOX: every sync of it now needs UIDs, and so the
+        # lock; Quiet needs it only to add a message.
+        deliver(md, sub="new", info="")
+        stops = [hold_lock(md), hold_lock(quiet)]
+        want = "NO [INUSE] Mailbox is busy, try again"
+        jobs = [
+            (plain[0], "SELECT INBOX"),
+            (plain[1], "EXAMINE INBOX"),
+            (plain[2], "STATUS INBOX (MESSAGES)"),
+            (plain[3], "APPEND Quiet {5+}\r\nhello"),
+            (src, "COPY 1 Quiet"),
+            (src2, "MOVE 2 Quiet"),
+            (sel, "EXPUNGE"),
+            (sel2, "STORE 1 (UNCHANGEDSINCE 1000) +FLAGS (\\Seen)"),
+        ]
+        errors = []
+
+        def run(c, text):
+            c.sock.settimeout(60)
+            try:
+                c.cmd("w", text, want)
+            except Exception as e:          # noqa: BLE001
+                errors.append(f"{text!r}: {e}")
+        start = time.time()
+        threads = [threading.Thread(target=run, args=j) for j in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        took = time.time() - start
+        for stop, t in stops:
+            stop.set()
+            t.join(5)
+        check(not errors, "; ".join(errors))
+        check(took < 45, f"waited {took:.0f}s")
+        check("SERVERBUG" not in srv.log_text(), "SERVERBUG logged")
+        srv.wait_log(r"SELECT: user=alice mailbox=INBOX: busy: .*still "
+                     r"locked by another process after 10 s")
+        # Nothing was added to Quiet, nothing left Other, nothing was
+        # expunged from INBOX; with the lock free all works again.
+        c = new()
+        u, _ = c.cmd("a", "STATUS Quiet (MESSAGES)")
+        check(u == ["* STATUS Quiet (MESSAGES 0)"], f"Quiet: {u!r}")
+        check(os.listdir(os.path.join(quiet, "cur")) == [],
+              "a message was left in Quiet/cur")
+        u, _ = c.cmd("b", "STATUS Other (MESSAGES)")
+        check(u == ["* STATUS Other (MESSAGES 2)"], f"Other: {u!r}")
+        u, _ = c.cmd("c", "SELECT INBOX")
+        check("* 2 EXISTS" in u, f"INBOX: {u!r}")
+        src2.cmd("e", "MOVE 2 Quiet")
+        sel.cmd("f", "EXPUNGE")
+        u, _ = c.cmd("g", "STATUS Quiet (MESSAGES)")
+        check("* STATUS Quiet (MESSAGES 1)" in u, f"Quiet after: {u!r}")
+    finally:
+        for c in clients:
+            c.close()
+        srv.stop()
+
+
+def test_nul_login_counts_per_address(world):
+    """A LOGIN whose user name holds a NUL is a failed login like any
+    other: logged for fail2ban, counted on the connection (max 3, then
+    BYE) and towards the address (auth_failures_per_ip)."""
+    srv = Server(world, auth_failures_per_ip=3, auth_block_time=60,
+                 max_auth_failures=3, **COUNTED)
+    try:
+        c = Client(srv.port, source="127.0.0.11")
+        greet(c)
+        for i in range(3):
+            c.send(f"n{i} LOGIN {{6+}}\r\nal\0ice pw\r\n")
+            c.expect(rf"n{i} NO \[AUTHENTICATIONFAILED\] Authentication "
+                     r"failed\.")
+        c.expect(r"\* BYE Too many failed logins")
+        check(c.closed(), "connection open after 3 failures")
+        srv.wait_log(r"auth failed: user=<\(invalid\)> rip=127\.0\.0\.11 "
+                     r"mech=LOGIN attempt=3")
+        srv.wait_log(r"blocking 127\.0\.0\.11 for 60 seconds: 3 failed "
+                     r"logins")
+        refused_blocked(srv, "127.0.0.11")
+    finally:
+        srv.stop()
+
+
+def test_failure_delay_grows(world):
+    """The answer to each failed login on a connection comes later than
+    the one before: 1x, 2x, 4x auth_failure_delay."""
+    srv = Server(world, auth_failure_delay=300, max_auth_failures=3)
+    try:
+        c = Client(srv.port)
+        greet(c)
+        took = []
+        for i in range(3):
+            start = time.time()
+            c.cmd(f"f{i}", "LOGIN alice wrong", "NO [AUTHENTICATIONFAILED]")
+            took.append(time.time() - start)
+        c.expect(r"\* BYE Too many failed logins")
+        print("     failed login delays: " +
+              ", ".join(f"{t:.2f}s" for t in took))
+        check(0.3 <= took[0] < 0.55, f"first delay {took[0]:.2f}s")
+        check(0.6 <= took[1] < 0.95, f"second delay {took[1]:.2f}s")
+        check(1.2 <= took[2] < 1.7, f"third delay {took[2]:.2f}s")
+    finally:
+        srv.stop()
+
+
+def test_preauth_defaults(world):
+    """The defaults the issue asks for: login_timeout 60 s, 3 failed
+    logins per connection, a 2 s first delay, and a 1 GiB search work
+    limit (imapd -n prints only what differs from the defaults); before
+    login a line or literal over 8 KiB is refused."""
+    conf = world.config("defaults.conf", login_timeout=60,
+                        max_auth_failures=3, auth_failure_delay=2000,
+                        search_work_limit=1073741824, idle_timeout=1801)
+    r = subprocess.run([world.imapd, "-n", "-c", conf], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    check(r.returncode == 0, f"-n exited {r.returncode}: {r.stderr}")
+    for key in ("login_timeout", "max_auth_failures", "auth_failure_delay",
+                "search_work_limit"):
+        check(key not in r.stdout, f"{key} is not at its default: "
+              f"{r.stdout!r}")
+    check("idle_timeout = 1801" in r.stdout, f"-n printed {r.stdout!r}")
+    srv = Server(world)
+    try:
+        c = Client(srv.port)
+        greet(c)
+        c.send(b"a LOGIN " + b"u" * 9000 + b" pw\r\n")
+        c.expect(r"a BAD Line too long.*")
+        c.send("b LOGIN {9000}\r\n")
+        c.expect(r"b BAD Literal too large.*")
+        c.cmd("c", "NOOP")
+        # Both literals of a LOGIN together stay under 16 KiB.
+        c.send(b"d LOGIN {8000+}\r\n" + b"u" * 8000 + b" {8500+}\r\n" +
+               b"p" * 8500 + b"\r\n")
+        c.expect(r"d BAD .*")
+        c.cmd("e", "NOOP")
     finally:
         srv.stop()

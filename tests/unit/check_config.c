@@ -650,6 +650,46 @@ START_TEST(changed_round_trip)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_config: config_set took a value with " #" in
+ * it, which -n then printed as a line whose tail config_load reads as a
+ * comment ("special_folders = = Drafttions=19 # inline comment" came back
+ * without "# inline comment"). Such a value is refused; a '#' inside a
+ * word is still fine, and survives the round trip. */
+START_TEST(set_comment_refused)
+{
+	struct config a, b;
+	char err[CONFIG_ERR_MAX], *first;
+	const char *path;
+
+	config_init(&a);
+	ck_assert_msg(config_set(&a, "special_folders",
+				 "= Drafttions=19 # inline comment", err) == -1,
+		      "config_set with ' #': got success, want -1");
+	EXPECT_STR(err, "special_folders: '#' at the start or after a blank "
+		   "starts a comment (want it inside a word)");
+	ck_assert_msg(config_set(&a, "pidfile", "#x.pid", err) == -1,
+		      "config_set with a leading '#': got success, want -1");
+	ck_assert_msg(config_set(&a, "maildir", "\t# tab", err) == -1,
+		      "config_set with '\\t#': got success, want -1");
+	expect_changed(&a, "");
+	ck_assert_msg(config_set(&a, "maildir", "~/Mail#box", err) == 0,
+		      "config_set with '#' in a word: got error '%s', want 0",
+		      err);
+	first = changed(&a);
+	path = write_text(first);
+	config_init(&b);
+	ck_assert_msg(config_load(&b, path, err) == 0,
+		      "loading the output of -n: got error '%s', want success",
+		      err);
+	unlink(path);
+	expect_changed(&b, first);
+	EXPECT_STR(b.maildir, "~/Mail#box");
+	free(first);
+	config_free(&a);
+	config_free(&b);
+}
+END_TEST
+
 START_TEST(print_all_is_a_config)
 {
 	static const char *const want[] = {
@@ -816,6 +856,7 @@ config_suite(void)
 	tcase_add_test(tc, set_overrides);
 	tcase_add_test(tc, namespace_set);
 	tcase_add_test(tc, changed_round_trip);
+	tcase_add_test(tc, set_comment_refused);
 	tcase_add_test(tc, print_all_is_a_config);
 	suite_add_tcase(s, tc);
 	return s;

@@ -479,6 +479,34 @@ START_TEST(damage_under_lock_keeps_known_uids)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_uidlist: a refresh that finds the file cut to
+ * nothing (a writer killed mid-write) took the damaged path with no
+ * records read, and restore_lost gave bsearch a NULL array (undefined
+ * behaviour that check-asan's UBSan stops on). The known UIDs must come
+ * back under the known UIDVALIDITY. */
+START_TEST(refresh_emptied_file_keeps_uids)
+{
+	struct uidlist *l;
+	const char *err = NULL;
+	struct timeval tv[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	put_file("dovecot-uidlist", "3 V42 N3 G0123456789abcdef0123456789abcdef\n"
+		 "1 :a\n2 :b\n");
+	l = open_list(NULL);
+	EXPECT_INT(uidlist_uidvalidity(l), 42);
+	put_file("dovecot-uidlist", "");
+	utimes(in_dir("dovecot-uidlist"), tv);  /* differs from the read */
+	ck_assert_msg(uidlist_refresh(l, &err) == 1,
+		      "uidlist_refresh: got error '%s', want 1", err);
+	EXPECT_INT(uidlist_uidvalidity(l), 42);
+	EXPECT_INT(uidlist_lookup(l, "a"), 1);
+	EXPECT_INT(uidlist_lookup(l, "b"), 2);
+	EXPECT_INT(uidlist_next_uid(l), 3);
+	check_invariants(l);
+	uidlist_free(&l);
+}
+END_TEST
+
 /* --- Courier -------------------------------------------------------- */
 
 START_TEST(courier_import)
@@ -859,6 +887,7 @@ uidlist_suite(void)
 	tcase_add_loop_test(tc, damage_recovery, 0,
 			    (int)(sizeof(damage_cases) / sizeof(damage_cases[0])));
 	tcase_add_test(tc, damage_under_lock_keeps_known_uids);
+	tcase_add_test(tc, refresh_emptied_file_keeps_uids);
 	tcase_add_test(tc, courier_import);
 	tcase_add_test(tc, courier_version2_and_ignored_when_uidlist_exists);
 	tcase_add_test(tc, uidvalidity_distinct);
