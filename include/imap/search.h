@@ -71,6 +71,13 @@ void search_run_free(struct search_run **r);
  * so: the command must answer NO [LIMIT] (RFC 5530), not its result. */
 void search_run_limit(struct search_run *r, uint64_t max_bytes);
 int  search_run_over(const struct search_run *r);
+/* Matches k against every message the client knows, in sequence order,
+ * leaving out one expunged but not yet announced (RFC 2180 4.1.3: its
+ * file may be gone). Writes the matches' sequence numbers and UIDs
+ * (room for EXISTS of each) and returns their count. */
+struct view;
+size_t search_view(struct search_run *r, const struct search_key *k,
+		   const struct view *v, uint32_t *seqs, uint32_t *uids);
 /* The answer to a command whose run went over: logged, and
  * "NO [LIMIT] Search too expensive; narrow it". */
 struct session;

@@ -9,6 +9,7 @@
 #define SKUA_MAIL_CHARSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 
@@ -22,5 +23,8 @@ int charset_to_utf8(const char *charset, const unsigned char *data,
  * Supplement / Latin Extended-A letters to lower case, invalid bytes to
  * U+FFFD. Returns 0 or -1 on overflow. */
 int charset_fold(const unsigned char *utf8, size_t len, struct buf *out);
+/* Appends code point cp as UTF-8; NUL, surrogates and values past
+ * U+10FFFF become U+FFFD. Returns 0 or -1 on overflow. */
+int charset_put_utf8(struct buf *out, uint32_t cp);
 
 #endif

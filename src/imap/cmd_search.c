@@ -98,22 +98,10 @@ search_collect(struct session *s, const struct search_key *k,
 	uint32_t exists = view_exists(s->sel.view);
 	int over;
 
-	fd->n = 0;
 	fd->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	fd->uids = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	search_run_limit(r, (uint64_t)s->config->search_work_limit);
-	for (uint32_t seq = 1; seq <= exists; seq++) {
-		uint32_t uid = view_uid(s->sel.view, seq);
-
-		/* RFC 2180 4.1.3: a message expunged meanwhile may be left
-		 * out; its file may already be gone. */
-		if (uid == 0 || view_is_expunged(s->sel.view, seq))
-			continue;
-		if (search_match(r, k, seq, uid)) {
-			fd->seqs[fd->n] = seq;
-			fd->uids[fd->n++] = uid;
-		}
-	}
+	fd->n = search_view(r, k, s->sel.view, fd->seqs, fd->uids);
 	over = search_run_over(r);
 	search_run_free(&r);
 	return over ? -1 : 0;

@@ -91,20 +91,9 @@ search_part(struct session *s, const struct command *cmd,
 	}
 	m->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(*m->seqs));
 	m->uids = arena_alloc(s->arena, (exists + 1) * sizeof(*m->uids));
-	m->n = 0;
 	r = search_run_new(s->sel.folder, s->arena);
 	search_run_limit(r, (uint64_t)s->config->search_work_limit);
-	for (uint32_t seq = 1; seq <= exists; seq++) {
-		uint32_t uid = view_uid(s->sel.view, seq);
-
-		/* RFC 2180 4.1.3: one expunged meanwhile may be left out. */
-		if (uid == 0 || view_is_expunged(s->sel.view, seq))
-			continue;
-		if (search_match(r, k, seq, uid)) {
-			m->seqs[m->n] = seq;
-			m->uids[m->n++] = uid;
-		}
-	}
+	m->n = search_view(r, k, s->sel.view, m->seqs, m->uids);
 	if (search_run_over(r)) {
 		search_run_free(&r);
 		search_refuse(s, cmd);

@@ -410,7 +410,7 @@ context_search(struct session *s, const struct command *cmd, int sort)
 	const char *err, *charset = NULL;
 	uint32_t *seqs, *uids, exists;
 	uint64_t modseq = 0;
-	size_t found = 0;
+	size_t found;
 	struct buf line;
 	int keep;
 
@@ -502,17 +502,7 @@ context_search(struct session *s, const struct command *cmd, int sort)
 	 * (ctx_rerun) are not: this pass stayed under the limit, and a
 	 * rerun costs about what it did plus the new messages. */
 	search_run_limit(r, (uint64_t)s->config->search_work_limit);
-	for (uint32_t seq = 1; seq <= exists; seq++) {
-		uint32_t uid = view_uid(s->sel.view, seq);
-
-		/* RFC 2180 4.1.3: one expunged meanwhile may be left out. */
-		if (uid == 0 || view_is_expunged(s->sel.view, seq))
-			continue;
-		if (search_match(r, k, seq, uid)) {
-			seqs[found] = seq;
-			uids[found++] = uid;
-		}
-	}
+	found = search_view(r, k, s->sel.view, seqs, uids);
 	if (search_run_over(r)) {
 		search_run_free(&r);
 		if (o.ret & RET_SAVE)

@@ -40,6 +40,7 @@
 #include "imap/objectid.h"
 #include "imap/response.h"
 #include "imap/search.h"
+#include "imap/view.h"
 #include "imap/searchres.h"
 #include "imap/seqset.h"
 #include "mail/charset.h"
@@ -1200,4 +1201,24 @@ search_match(struct search_run *r, const struct search_key *k, uint32_t seq,
 	ret = match_key(r, k);
 	unload(r);
 	return ret;
+}
+
+size_t
+search_view(struct search_run *r, const struct search_key *k,
+	    const struct view *v, uint32_t *seqs, uint32_t *uids)
+{
+	uint32_t exists = view_exists(v);
+	size_t n = 0;
+
+	for (uint32_t seq = 1; seq <= exists; seq++) {
+		uint32_t uid = view_uid(v, seq);
+
+		if (uid == 0 || view_is_expunged(v, seq))
+			continue;
+		if (search_match(r, k, seq, uid)) {
+			seqs[n] = seq;
+			uids[n++] = uid;
+		}
+	}
+	return n;
 }

@@ -206,12 +206,14 @@ fold_cp(unsigned cp)
 	return (cp & 1) ? cp : cp + 1;
 }
 
-static int
-append_cp(struct buf *out, unsigned cp)
+int
+charset_put_utf8(struct buf *out, uint32_t cp)
 {
 	unsigned char b[4];
 	size_t n;
 
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
 	if (cp < 0x80) {
 		b[0] = (unsigned char)cp;
 		n = 1;
@@ -251,7 +253,7 @@ charset_fold(const unsigned char *utf8, size_t len, struct buf *out)
 		cp = n == 1 ? utf8[i] : utf8[i] & (0xff >> (n + 1));
 		for (k = 1; k < n; k++)
 			cp = cp << 6 | (utf8[i + k] & 0x3f);
-		if (append_cp(out, fold_cp(cp)) < 0)
+		if (charset_put_utf8(out, fold_cp(cp)) < 0)
 			return -1;
 		i += n;
 	}

@@ -250,37 +250,6 @@ tag_end(const unsigned char *s, size_t len, size_t i)
 	return len;
 }
 
-/* Appends code point cp as UTF-8. */
-static void
-put_utf8(struct buf *out, uint32_t cp)
-{
-	unsigned char b[4];
-	size_t n;
-
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | cp >> 6);
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | cp >> 12);
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | cp >> 18);
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_append(out, b, n);
-}
-
 /* A character reference at i ("&"): appends what it stands for and
  * returns the index after it, or 0 when it is none we know (then "&"
  * is text). */
@@ -321,12 +290,12 @@ entity(const unsigned char *s, size_t len, size_t i, struct buf *out)
 		}
 		if (digits == 0)
 			return 0;
-		put_utf8(out, cp);
+		charset_put_utf8(out, cp);
 		return j < len && s[j] == ';' ? j + 1 : j;
 	}
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 		if (at_word(s, len, j, names[k].name)) {
-			put_utf8(out, names[k].cp);
+			charset_put_utf8(out, names[k].cp);
 			return j + strlen(names[k].name);
 		}
 	return 0;
