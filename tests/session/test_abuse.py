@@ -225,7 +225,10 @@ def test_large_append_and_fetch_under_a_small_limit(world):
         hwm, anon = rss_kb(pid, "VmHWM"), rss_kb(pid, "RssAnon")
         print(f"     40 MB APPEND + FETCH: peak RSS {hwm} kB (file pages "
               f"included), anonymous {anon} kB")
-        check(anon < 16 * 1024, f"anonymous memory {anon} kB")
+        # AddressSanitizer's shadow and quarantine count as anonymous
+        # memory; below the message's 40 MB still shows it is not held.
+        limit = 32 if os.environ.get("ASAN_OPTIONS") else 16
+        check(anon < limit * 1024, f"anonymous memory {anon} kB")
     finally:
         srv.stop()
 
