@@ -55,6 +55,7 @@
 #include "mail/charset.h"
 #include "store/folder.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 
 /* The return options (RFC 4731 3.1, RFC 5182 2.4, RFC 5267 4). */
 #define RET_MIN         0x01
@@ -364,16 +365,12 @@ ctx_keep(struct session *s, struct ctx *c, const uint32_t *uids, size_t n)
 	c->base = arena_alloc(c->arena, (exists + 1) * sizeof(*c->base));
 	for (uint32_t seq = 1; seq <= exists; seq++)
 		c->base[seq - 1] = view_uid(s->sel.view, seq);
-	c->list = malloc((n + 1) * sizeof(*c->list));
-	if (c->list == NULL)
-		abort();
+	c->list = xmalloc((n + 1) * sizeof(*c->list));
 	memcpy(c->list, uids, n * sizeof(*c->list));
 	c->n = n;
 	c->fp = fingerprint(s);
 	if (s->contexts == NULL) {
-		s->contexts = calloc(1, sizeof(*s->contexts));
-		if (s->contexts == NULL)
-			abort();
+		s->contexts = xcalloc(1, sizeof(*s->contexts));
 	}
 	c->next = s->contexts->head;
 	s->contexts->head = c;
@@ -418,9 +415,7 @@ context_search(struct session *s, const struct command *cmd, int sort)
 		bad(s, cmd, err);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		abort();
+	c = xcalloc(1, sizeof(*c));
 	c->sorted = sort;
 	c->uid = s->uid_command;
 	if (sort) {
@@ -574,9 +569,7 @@ context_search(struct session *s, const struct command *cmd, int sort)
 				      "contexts (at most %d)", cmd->tag,
 				      CONTEXT_MAX_UPDATES);
 		} else {
-			c->tag = strdup(cmd->tag);
-			if (c->tag == NULL)
-				abort();
+			c->tag = xstrdup(cmd->tag);
 			ctx_keep(s, c, uids, found);
 			c = NULL;
 			session_ok(s, cmd, "%s completed, will notify.",
@@ -597,12 +590,10 @@ out:
 static void
 ctx_update(struct session *s, struct ctx *c, uint32_t *next, size_t n)
 {
-	uint32_t *on = malloc((c->n + 1) * sizeof(*on));
-	uint32_t *nn = malloc((n + 1) * sizeof(*nn));
+	uint32_t *on = xmalloc((c->n + 1) * sizeof(*on));
+	uint32_t *nn = xmalloc((n + 1) * sizeof(*nn));
 	struct buf line;
 
-	if (on == NULL || nn == NULL)
-		abort();
 	for (size_t i = 0; i < c->n; i++)
 		on[i] = c->uid ? c->list[i] : view_seq(s->sel.view,
 							c->list[i]);
@@ -633,9 +624,7 @@ context_before(struct session *s, int allow_expunge)
 
 		if (!c->uid && !allow_expunge)
 			continue;
-		next = malloc((c->n + 1) * sizeof(*next));
-		if (next == NULL)
-			abort();
+		next = xmalloc((c->n + 1) * sizeof(*next));
 		for (size_t i = 0; i < c->n; i++) {
 			uint32_t seq = view_seq(s->sel.view, c->list[i]);
 
@@ -684,9 +673,7 @@ ctx_rerun(struct session *s, struct ctx *c, struct arena *a, size_t *n_r)
 	search_run_free(&r);
 	if (c->sorted)
 		sort_messages(s->sel.folder, &c->prog, seqs, uids, n, a);
-	next = malloc((n + 1) * sizeof(*next));
-	if (next == NULL)
-		abort();
+	next = xmalloc((n + 1) * sizeof(*next));
 	memcpy(next, uids, n * sizeof(*next));
 	*n_r = n;
 	return next;

@@ -374,9 +374,7 @@ gone_bases(struct folder *f, struct arena *a, struct entry **e_io,
 	}
 	free(e2);
 	if (nfound > 0) {
-		e1 = realloc(e1, (n1 + nfound) * sizeof(*e1));
-		if (e1 == NULL)
-			abort();
+		e1 = xrealloc(e1, (n1 + nfound) * sizeof(*e1));
 		memcpy(e1 + n1, found, nfound * sizeof(*e1));
 		n1 += nfound;
 		qsort(e1, n1, sizeof(*e1), entry_cmp);
@@ -618,9 +616,7 @@ full_sync(struct folder *f, const char **err_r)
 		 * others added since our scan may have files it missed. */
 		(void)gone_bases(f, a, &e, &n, &ngone);
 	}
-	old = malloc((nold + 1) * sizeof(*old));
-	if (old == NULL)
-		abort();
+	old = xmalloc((nold + 1) * sizeof(*old));
 	if (nold > 0)   /* f->msgs is NULL until the first message */
 		memcpy(old, f->msgs, nold * sizeof(*old));
 	/* old's names point into f->names, which rebuild replaces only
@@ -716,9 +712,7 @@ import_courier_keywords(struct folder *f, const char **err_r)
 		return -1;
 	if (keywords_courier_messages(kw, &cm, &n, err_r) < 0)
 		goto out;
-	byname = malloc((f->n + 1) * sizeof(*byname));
-	if (byname == NULL)
-		abort();
+	byname = xmalloc((f->n + 1) * sizeof(*byname));
 	for (size_t i = 0; i < f->n; i++)
 		byname[i] = &f->msgs[i];
 	qsort(byname, f->n, sizeof(*byname), base_cmp);
