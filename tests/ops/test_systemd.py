@@ -177,11 +177,15 @@ def test_socket_activation(world):
                socks=[tls_sock, plain_sock], names=["imaps", "imap"])
     try:
         note.expect("READY=1")
+        tls_port = tls_sock.getsockname()[1]
+        plain_port = plain_sock.getsockname()[1]
+        # The log reaches us through a pipe and a reader thread, so READY=1
+        # may arrive before the lines written ahead of it: wait for both.
+        p.wait_log(rf"listening on 127\.0\.0\.1:{plain_port}(\n|$)")
+        p.wait_log(rf"listening on 127\.0\.0\.1:{tls_port} \(tls\)")
         log = p.log_text()
         check("using 2 socket(s) from systemd" in log, f"log:\n{log}")
         check(log.count("listening on") == 2, f"bound more than given:\n{log}")
-        tls_port = tls_sock.getsockname()[1]
-        plain_port = plain_sock.getsockname()[1]
         check(f"listening on 127.0.0.1:{tls_port} (tls)" in log and
               f"listening on 127.0.0.1:{plain_port}\n" in log + "\n",
               f"modes not as named:\n{log}")
