@@ -98,8 +98,9 @@ interop-check: all
 test-programs: all $(UNIT_BIN) $(TOOL_BIN)
 
 # check-asan: the whole tree once more in build-asan/ with AddressSanitizer
-# and UBSan, and the unit, session, interop, store and mail tests against
-# it (not tests/ops, which relinks imapd for `make install`); a report
+# and UBSan, and the unit, session, interop and mail tests against it
+# (not tests/ops, which relinks imapd for `make install`, nor the store
+# interop test, which adds no line the others miss); a report
 # anywhere, a forked connection process included, fails the run
 # (tests/sanitize.sh).
 # The runtimes are linked statically: only then does gcc's UBSan write its

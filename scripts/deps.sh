@@ -28,6 +28,13 @@ for p in $want; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing="$missing $p"
 done
+# tests/interop/test_imapflow.py runs imapflow under node and installs it
+# with npm (into the build directory). Any node with npm will do (the
+# nodesource package has both in "nodejs"); Debian's when there is none.
+if [ "${1:-build}" = check ] && ! { command -v node && command -v npm; } \
+    >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

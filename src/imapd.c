@@ -20,6 +20,7 @@
 #include "net/listener.h"
 #include "net/sdlisten.h"
 #include "net/tls.h"
+#include "net/tlsmem.h"
 #include "util/addr.h"
 #include "util/config.h"
 #include "util/daemon.h"
@@ -172,6 +173,7 @@ run_session(const struct config *c, SSL_CTX *tls, int in_fd, int out_fd,
 
 	limit_memory(c);
 	p.stream = fdstream_new(in_fd, out_fd, tls);
+	fdstream_set_io_timeout(p.stream, c->write_timeout);
 	if (peer != NULL && peer->sa_family != AF_UNIX)
 		addr_ntop(peer, where, sizeof(where));
 	if (implicit_tls)
@@ -377,6 +379,8 @@ main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct daemon_state st = { 0 };
+	/* Before OpenSSL allocates anything: see net/tlsmem.h. */
+	int wiping = tlsmem_wipe_on_free();
 	int ret;
 
 	proctitle_init(argc, argv, "imapd");
@@ -398,6 +402,9 @@ main(int argc, char **argv)
 		     o.foreground) < 0)
 		log_warn("unknown syslog_facility %s; using mail",
 			 st.config.syslog_facility);
+	if (wiping < 0)
+		log_warn("TLS: OpenSSL allocated before main(); memory it "
+			 "frees is not wiped");
 	if (o.inetd)
 		ret = inetd_main(&o, &st.config);
 	else

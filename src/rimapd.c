@@ -83,6 +83,7 @@ main(int argc, char **argv)
 	umask(077);
 	p.preauth = &u;
 	p.stream = fdstream_new(0, 1, NULL);
+	fdstream_set_io_timeout(p.stream, c.write_timeout);
 	/* The session logs "login: ... mech=PREAUTH" (imapd(8), LOGGING). */
 	ret = session_run(&p);
 	config_free(&c);

@@ -37,6 +37,7 @@ struct view;
 struct keywords;
 struct seqset;
 struct context_list;
+struct notify;
 
 /* The selected mailbox (RFC 3501 3.3). */
 struct selected {
@@ -91,6 +92,9 @@ struct session {
 
 	/* RFC 5267 updating contexts (imap/context.h), NULL when none. */
 	struct context_list *contexts;
+
+	/* NOTIFY (RFC 5465, imap/notify.h), NULL when not in force. */
+	struct notify *notify;
 
 	/* Bytes read from the stream and not yet consumed by the parser. */
 	unsigned char in[SESSION_IN_SIZE];
@@ -158,7 +162,7 @@ int  session_announce(struct session *s, int allow_expunge, int uid_fetch);
 #define SESSION_EXT_CONDSTORE   0x01
 #define SESSION_EXT_QRESYNC     0x02
 #define SESSION_EXT_UTF8_ACCEPT 0x04    /* RFC 6855 3 */
-#define SESSION_EXT_IMAP4REV2   0x08    /* RFC 9051; not enabled yet */
+#define SESSION_EXT_IMAP4REV2   0x08    /* RFC 9051, Appendix A */
 /* 1 when every bit of ext_bit is on. */
 int  session_enabled(const struct session *s, unsigned ext_bit);
 /* Ends a command with "tag OK text": in the selected state it first
@@ -192,5 +196,7 @@ command_fn cmd_enable;
 command_fn cmd_sort, cmd_thread;
 command_fn cmd_getquota, cmd_getquotaroot, cmd_setquota;
 command_fn cmd_replace;
+command_fn cmd_genurlauth, cmd_resetkey, cmd_urlfetch;
+command_fn cmd_notify;
 
 #endif

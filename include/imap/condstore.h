@@ -56,10 +56,11 @@ int  select_params_announce(struct session *s, const struct select_params *p);
 int  fetch_modifiers_parse(struct session *s, const struct arg *a,
 			   uint64_t *changedsince_r, int *vanished_r,
 			   const char **err_r);
-/* "* VANISHED (EARLIER) ..." for the UIDs in uids (resolved) that are no
- * longer in the mailbox and were expunged after since, or, when the
- * expunge log does not reach back that far, every UID of uids above
- * floor_uid that is gone (RFC 7162 3.2.6, 3.2.5.2, 5.3). UIDs the client
+/* "* VANISHED (EARLIER) ..." for the UIDs in uids (resolved) above
+ * floor_uid that are no longer in the mailbox and were expunged after
+ * since, or, when the expunge log does not reach back that far, every
+ * UID of uids above floor_uid that is gone (RFC 7162 3.2.6, 3.2.5.2,
+ * 5.3); floor_uid is 0 but for sequence match data. UIDs the client
  * still holds a sequence number for wait for their own VANISHED. */
 void condstore_vanished_earlier(struct session *s, const struct seqset *uids,
 				uint64_t since, uint32_t floor_uid);

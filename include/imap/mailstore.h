@@ -21,9 +21,14 @@ struct mailstore;                       /* opaque */
  * text and are not returned. Never returns NULL. */
 struct mailstore *mailstore_open(const struct config *c, const char *maildir,
 				 const char *user);
-/* The folder tree for the store layer. wire_utf8 starts at 0 (modified
- * UTF-7 on the wire) and is the caller's to change. */
+/* The folder tree for the store layer. Its wire_utf8 starts at 0
+ * (modified UTF-7 on the wire); mailstore_set_wire_utf8 changes it. */
 struct mailboxes *mailstore_mailboxes(struct mailstore *ms);
+/* Switches the wire names to UTF-8 (1) or modified UTF-7 (0): sets
+ * wire_utf8 of the folder tree and gives it the special-use names in
+ * the same form (RFC 6855 3, RFC 9051 5.1: after ENABLE UTF8=ACCEPT or
+ * IMAP4rev2). */
+void mailstore_set_wire_utf8(struct mailstore *ms, int utf8);
 void mailstore_free(struct mailstore **ms);     /* sets *ms to NULL */
 
 #endif

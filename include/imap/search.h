@@ -63,6 +63,12 @@ struct search_run *search_run_new(struct folder *f, struct arena *a);
 int  search_match(struct search_run *r, const struct search_key *k,
 		  uint32_t seq, uint32_t uid);
 void search_run_free(struct search_run **r);
+/* Lets the run use and fill the selected folder's skua.cache
+ * (imap/msgcache.h): dates, sizes and the ENVELOPE header fields of
+ * messages it holds are then matched without opening their files. The
+ * answers are the same either way. */
+struct session;
+void search_run_cache(struct search_run *r, struct session *s);
 /* Bounds the run's work (search_work_limit): bytes of message text it
  * scans, counting each header block a header key walks, each message
  * parsed for BODY or TEXT, and each field or part compared, once per

@@ -47,6 +47,12 @@ size_t view_bytes(const struct view *v);
  * or FOLDER_RESET (the session must end the selection with BYE or
  * re-SELECT; RFC 3501 2.3.1.1). */
 int  view_sync(struct view *v, const char **err_r);
+/* What view_announce would send now (VIEW_DUE_* bits), for NOTIFY, which
+ * announces only the events the client asked for (RFC 5465 5). */
+#define VIEW_DUE_EXPUNGE 0x01
+#define VIEW_DUE_EXISTS  0x02
+#define VIEW_DUE_FLAGS   0x04
+unsigned view_due(const struct view *v);
 /* Writes the queued untagged responses that may be sent now: EXPUNGE
  * (only with allow_expunge, highest first so numbers stay valid),
  * EXISTS, RECENT, and FETCH (FLAGS) of messages others changed (with UID
@@ -61,6 +67,9 @@ void view_flags_told(struct view *v, uint32_t uid);
 #define VIEW_MODSEQ   0x01  /* UID and MODSEQ in every FETCH the view
 			     * sends (3.1, 3.2.4) */
 #define VIEW_VANISHED 0x02  /* VANISHED instead of EXPUNGE (3.2.10.2) */
+/* IMAP4rev2 (RFC 9051, once enabled): no RECENT response and no \Recent
+ * (Appendix E item 12), UID in every unsolicited FETCH (item 21). */
+#define VIEW_REV2     0x04
 void view_set_mode(struct view *v, unsigned mode);
 unsigned view_mode(const struct view *v);
 /* The HIGHESTMODSEQ the client may be told now: that of the last sync

@@ -23,6 +23,12 @@ int charset_to_utf8(const char *charset, const unsigned char *data,
  * Supplement / Latin Extended-A letters to lower case, invalid bytes to
  * U+FFFD. Returns 0 or -1 on overflow. */
 int charset_fold(const unsigned char *utf8, size_t len, struct buf *out);
+/* 1 when charset_to_utf8 would give ASCII bytes back as they are and
+ * every other byte as bytes of 0x80 and above: UTF-8 and US-ASCII (NULL
+ * too), whose conversion only replaces invalid sequences; 2 when only
+ * text of ASCII alone comes back as it is (ISO-8859-*, windows-125*);
+ * 0 for the rest (UTF-7, ISO-2022-*, UTF-16 ... rewrite ASCII too). */
+int charset_ascii_safe(const char *charset);
 /* Appends code point cp as UTF-8; NUL, surrogates and values past
  * U+10FFFF become U+FFFD. Returns 0 or -1 on overflow. */
 int charset_put_utf8(struct buf *out, uint32_t cp);

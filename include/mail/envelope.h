@@ -20,4 +20,13 @@
 int envelope_write(const unsigned char *hdr, size_t len, struct arena *a,
 		   struct buf *out);
 
+/* 1 when ENVELOPE reads the field name (case-insensitive): Date,
+ * Subject, From, Sender, Reply-To, To, Cc, Bcc, In-Reply-To, Message-ID. */
+int envelope_field(const char *name);
+/* Appends the raw bytes of those fields of hdr[0..len), in header order:
+ * a smaller header block in which every field of those names is what it
+ * was, so that envelope_write and any search of those fields give the
+ * same answer on it (what a cache keeps). Returns 0, or -1 on overflow. */
+int envelope_fields(const unsigned char *hdr, size_t len, struct buf *out);
+
 #endif

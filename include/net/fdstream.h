@@ -11,7 +11,8 @@
 
 #include "util/stream.h"
 
-/* Seconds a write or a TLS handshake may stall before the stream fails. */
+/* Seconds a write or a TLS handshake may stall before the stream fails,
+ * unless fdstream_set_io_timeout says otherwise (write_timeout). */
 #define FDSTREAM_IO_TIMEOUT 120
 
 /* Creates a stream reading in_fd and writing out_fd (the same descriptor
@@ -19,5 +20,9 @@
  * is not offered; the stream takes a reference. The stream closes the
  * descriptors when freed. */
 struct stream *fdstream_new(int in_fd, int out_fd, SSL_CTX *tls);
+/* Sets how long (seconds, at least 1) one write may wait for the peer
+ * to take bytes, and a TLS handshake may take, on a stream fdstream_new
+ * made, before anything is pushed onto it (compression). */
+void fdstream_set_io_timeout(struct stream *s, long seconds);
 
 #endif

@@ -50,6 +50,15 @@ struct folder;
  * files, or -1 with *err_r. */
 int  folder_open(const char *root, const char *dir, int readonly,
 		 struct folder **f_r, const char **err_r);
+/* Opens the folder only to add messages to it (the destination of
+ * APPEND, COPY, MOVE): reads its uidlist, but neither scans cur/ nor
+ * opens skua.index, so that appending to a big folder costs the same as
+ * to a small one. The message list stays empty until a folder_sync,
+ * which works as after folder_open (readonly as to \Recent). Files
+ * others left without a UID get theirs at the next sync by anyone.
+ * Returns as folder_open. */
+int  folder_open_dest(const char *root, const char *dir,
+		      struct folder **f_r, const char **err_r);
 #define FOLDER_RESET -2
 #define FOLDER_OVERQUOTA -3     /* the Maildir++ quota would be exceeded */
 /* dovecot-uidlist.lock stayed taken by another process for the whole
@@ -118,6 +127,16 @@ int  folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
  * everything). */
 int  folder_set_flags(struct folder *f, uint32_t uid, unsigned flags,
 		      uint32_t keywords, const char **err_r);
+/* A batch of flag changes (STORE 1:*): between begin and end,
+ * folder_change_flags renames each file at once but records the new
+ * MODSEQs in skua.index in one write at the end, instead of one locked
+ * append per message. Meanwhile folder_modseq of a changed message is
+ * stale, so a caller that reports MODSEQs per message (CONDSTORE) must
+ * not batch. A sync inside the batch ends it first. end returns 0, or
+ * -1 with *err_r (the renames stand; the next sync numbers them). */
+void folder_flags_batch_begin(struct folder *f);
+int  folder_flags_batch_end(struct folder *f, const char **err_r);
+
 /* Removes the message's file and takes its size off the quota. Returns
  * 0 (also when it was already gone) or -1 with *err_r. The UID leaves
  * the list at the next sync. */
@@ -136,6 +155,14 @@ int  folder_append_commit(struct folder_append **a, unsigned flags,
 			  uint32_t keywords, time_t date, uint32_t *uid_r,
 			  const char **err_r);
 void folder_append_abort(struct folder_append **a);
+/* Like folder_append_begin, for a message already written whole into
+ * an unnamed file (O_TMPFILE) on the same file system: the commit links
+ * that very file into cur/ instead of copying its bytes into a new one,
+ * so one APPEND creates one inode. fd stays the caller's. When the file
+ * cannot be linked (no O_TMPFILE, another file system), the commit
+ * copies it into tmp/ first, as folder_append_begin would have. */
+int  folder_append_adopt(struct folder *f, int fd, struct folder_append **a_r,
+			 const char **err_r);
 
 /* Copies message uid of src into dst with the given flags and keywords
  * (keywords as dst's letters: the caller maps names), as a hard link

@@ -43,6 +43,8 @@ struct config {
 	long max_connections_per_ip;
 	long login_timeout;     /* seconds to authenticate */
 	long idle_timeout;      /* seconds of inactivity once logged in */
+	long write_timeout;     /* seconds a write may stall */
+	long notify_max_folders;        /* NOTIFY watches at most (RFC 5465) */
 	long max_auth_failures; /* per connection, then BYE */
 	long auth_failure_delay; /* ms before a NO; doubles per failure */
 	long auth_failures_per_ip;      /* failed logins from one address

@@ -62,6 +62,10 @@ struct stream_ops {
 			     size_t len);
 	/* "DEFLATE" while compression runs; NULL (or no function) when not. */
 	const char *(*compression)(struct stream *s);
+	/* Optional: TLS will not start on this stream any more (the
+	 * session logged in). The transport lets go of what only a
+	 * handshake needs: the server's private key. */
+	void (*end_tls_offer)(struct stream *s);
 };
 
 /* Sees the bytes the session reads (output 0) and writes (output 1),
@@ -106,6 +110,10 @@ int  stream_flush(struct stream *s);
 int  stream_start_tls(struct stream *s);
 /* 1 if the stream can start TLS now, 0 if not. */
 int  stream_can_tls(const struct stream *s);
+/* No TLS will be started from now on (STARTTLS is for the not
+ * authenticated state only, RFC 3501 6.2.1): the transport forgets the
+ * server's private key, and stream_can_tls says 0. */
+void stream_end_tls_offer(struct stream *s);
 /* Protocol and cipher when encrypted, NULL when plain. */
 const char *stream_security(struct stream *s);
 /* Flushes, then compresses both directions from here on (RFC 4978).

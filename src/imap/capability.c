@@ -9,10 +9,13 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/* Common to every state. LITERAL+ (RFC 7888), SASL-IR (RFC 4959) and ID
- * (RFC 2971) are complete in the parser and the pre-auth commands; IDLE
- * (RFC 2177) waits on inotify. */
-#define CAPS_BASE "IMAP4rev1 SASL-IR LITERAL+ ID IDLE"
+/* Common to every state. IMAP4rev2 (RFC 9051) beside IMAP4rev1: a
+ * session is IMAP4rev1 until ENABLE IMAP4rev2 (Appendix A; cmd_enable.c
+ * and tests/session/test_imap4rev2.py say where each change is made).
+ * LITERAL+ (RFC 7888), SASL-IR (RFC 4959) and ID (RFC 2971) are
+ * complete in the parser and the pre-auth commands; IDLE (RFC 2177)
+ * waits on inotify. */
+#define CAPS_BASE "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID IDLE"
 
 const char *
 capability_list(struct session *s)
@@ -83,6 +86,21 @@ capability_list(struct session *s)
 			buf_append_str(&b, " QUOTASET");
 		buf_append_str(&b, " PREVIEW REPLACE");
 	}
+	/* UTF8=ACCEPT (RFC 6855): UTF-8 mailbox names and quoted strings
+	 * after ENABLE (cmd_enable.c, mboxwire.c, utf8args.c), APPEND's
+	 * UTF8 data extension (append_utf8.c); ENABLE is listed above. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " UTF8=ACCEPT");
+	/* CATENATE (RFC 4469) in APPEND, MULTIAPPEND and REPLACE
+	 * (catenate.c, urlpart.c, imapurl.c); URLAUTH (RFC 4467):
+	 * GENURLAUTH, RESETKEY, URLFETCH (cmd_urlauth.c, urlauth.c,
+	 * urlauth_keys.c), the user's own mailboxes only. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " CATENATE URLAUTH");
+	/* NOTIFY (RFC 5465): cmd_notify.c, notify.c, store/watch.c; the
+	 * UPDATE (fetch-att) of section 7 in context.c. */
+	if (s->state != ST_NOT_AUTH)
+		buf_append_str(&b, " NOTIFY");
 	ret = arena_strndup(s->arena, b.data, b.len);
 	buf_free(&b);
 	return ret;

@@ -3,6 +3,10 @@
  *
  *     APPEND mailbox 1*([flag-list] [date-time] (literal / literal8))
  *
+ * A message may also be CATENATE's list of TEXT literals and URLs (RFC
+ * 4469, imap/catenate.h): it is written into its tmp/ file like any
+ * other, and fails, with NO [BADURL] or [TOOBIG], before any commit.
+ *
  * MULTIAPPEND is all or nothing (RFC 3502 6.3.11: "If the server fails
  * to append any message, none of the messages are appended"). Every
  * message is first written whole into a tmp/ file of the destination;
@@ -47,11 +51,14 @@
  * the sync in session_ok (EXISTS, RECENT), like anyone else's delivery. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "imap/command.h"
 #include "imap/append.h"
+#include "imap/append_utf8.h"
+#include "imap/catenate.h"
 #include "imap/dest.h"
 #include "imap/flagnews.h"
 #include "imap/flags.h"
@@ -70,6 +77,7 @@
 struct append_msg {
 	const struct arg *flags;        /* NULL when not given */
 	const struct arg *literal;
+	const struct arg *catenate;     /* CATENATE's parts, or NULL */
 	off_t offset;                   /* of a sunk literal in the file */
 	time_t date;
 	unsigned sflags;
@@ -90,15 +98,21 @@ static int
 parse_args(struct session *s, const struct command *cmd,
 	   struct append_req *req, const char **err_r)
 {
-	size_t i = 1, nlit = 0;
+	size_t i = 1, nlit = 0, used;
 	off_t offset = 0;
-	int tz;
+	int tz, cat;
 
 	*err_r = "Invalid arguments";
-	if (cmd->nargs < 2 || cmd->args[cmd->nargs - 1].type != ARG_LITERAL)
+	if (cmd->nargs < 2 ||
+	    (cmd->args[cmd->nargs - 1].type != ARG_LITERAL &&
+	     cmd->args[cmd->nargs - 1].type != ARG_LIST))
 		return -1;
+	/* A message is a literal, or the list after the atom UTF8 (RFC
+	 * 6855 4) or CATENATE (RFC 4469 5): after the mailbox, atoms are
+	 * nothing else, so counting them counts those messages. */
 	for (size_t k = 1; k < cmd->nargs; k++)
-		nlit += cmd->args[k].type == ARG_LITERAL;
+		nlit += cmd->args[k].type == ARG_LITERAL ||
+			cmd->args[k].type == ARG_ATOM;
 	if (nlit > APPEND_MAX_MESSAGES) {
 		*err_r = "Too many messages in one APPEND";
 		return -1;
@@ -120,9 +134,26 @@ parse_args(struct session *s, const struct command *cmd,
 			}
 			i++;
 		}
-		if (i >= cmd->nargs || cmd->args[i].type != ARG_LITERAL)
+		/* RFC 4469 5: "CATENATE" SP "(" cat-part ... ")". */
+		if ((cat = catenate_args(&cmd->args[i], cmd->nargs - i,
+					 &m->catenate, err_r)) != 0) {
+			if (cat < 0)
+				return -1;
+			i += 2;
+			m->offset = offset;
+			offset += catenate_sunk(m->catenate);
+			req->n++;
+			continue;
+		}
+		if (i < cmd->nargs &&
+		    (m->literal = append_utf8_literal(&cmd->args[i],
+						      cmd->nargs - i, &used,
+						      err_r)) != NULL)
+			i += used;
+		else if (i >= cmd->nargs || cmd->args[i].type != ARG_LITERAL)
 			return -1;
-		m->literal = &cmd->args[i++];
+		else
+			m->literal = &cmd->args[i++];
 		if (m->literal->sunk) {
 			m->offset = offset;
 			offset += (off_t)m->literal->len;
@@ -174,7 +205,16 @@ write_message(struct session *s, const struct append_msg *m, int fd,
 	      const char **err_r)
 {
 	int src, e, r;
+	uint64_t size;
 
+	if (m->catenate != NULL) {
+		r = catenate_write(s, m->catenate, m->offset, fd, &size, err_r);
+		if (r == 0 && size == 0) {      /* as for a {0} below */
+			*err_r = "Can't save a zero byte message.";
+			r = CATENATE_NO;
+		}
+		return r;
+	}
 	*err_r = "cannot write the message into tmp/";
 	if (!m->literal->sunk) {
 		r = write_all(fd, m->literal->data, m->literal->len);
@@ -244,6 +284,26 @@ take_back(struct session *s, struct dest *d, const uint32_t *uids, size_t n)
 				  uids[i], err);
 }
 
+/* Readies one message for the commit. A lone literal that fills the
+ * session's unnamed file by itself is that file: the store links it into
+ * the folder (one inode made per APPEND, no copy); anything else is
+ * written into a new file of the folder's tmp/. */
+static int
+begin_message(struct session *s, struct dest *d, struct append_req *req,
+	      struct append_msg *m, const char **err_r)
+{
+	struct stat st;
+	int fd, e, r;
+
+	if (req->n == 1 && m->catenate == NULL && m->literal->sunk &&
+	    m->offset == 0 && (fd = session_literal_fd(s, &e)) >= 0 &&
+	    fstat(fd, &st) == 0 && (uint64_t)st.st_size == m->literal->len)
+		return folder_append_adopt(d->f, fd, &m->a, err_r);
+	if ((r = folder_append_begin(d->f, &m->a, &fd, err_r)) < 0)
+		return r;
+	return write_message(s, m, fd, err_r);
+}
+
 /* Writes every message into tmp/, then commits them all. Returns 0 with
  * uids filled, FOLDER_OVERQUOTA, FOLDER_INUSE or -1 with *err_r; on
  * failure nothing is left in the mailbox. */
@@ -251,14 +311,13 @@ static int
 save_all(struct session *s, struct dest *d, struct append_req *req,
 	 uint32_t *uids, const char **err_r)
 {
-	int fd, r = 0;
+	int r = 0;
 	size_t i;
 
 	for (i = 0; i < req->n; i++) {
 		struct append_msg *m = &req->msgs[i];
 
-		if ((r = folder_append_begin(d->f, &m->a, &fd, err_r)) < 0 ||
-		    (r = write_message(s, m, fd, err_r)) < 0) {
+		if ((r = begin_message(s, d, req, m, err_r)) < 0) {
 			abort_all(req);
 			return r;
 		}
@@ -306,10 +365,21 @@ append_run(struct session *s, const struct command *cmd,
 			resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 			return;
 		}
+	/* RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT. */
+	for (size_t i = 0; i < req.n && append_8bit_refused(s); i++)
+		if (req.msgs[i].literal != NULL &&
+		    append_header_8bit(s, req.msgs[i].literal,
+				       req.msgs[i].offset)) {
+			resp_tagged(s->stream, cmd->tag, "NO", "Message has "
+				    "8-bit header fields; ENABLE UTF8=ACCEPT "
+				    "first (RFC 6855 4)");
+			return;
+		}
 	if (dest_open(s, cmd, req.mailbox, &d) < 0)
 		return;
 	for (size_t i = 0; i < req.n; i++)
-		if (req.msgs[i].literal->len == 0) {
+		if (req.msgs[i].literal != NULL &&
+		    req.msgs[i].literal->len == 0) {
 			dest_close(&d);
 			resp_tagged(s->stream, cmd->tag, "NO", "Can't save a "
 				    "zero byte message.");
@@ -327,6 +397,9 @@ append_run(struct session *s, const struct command *cmd,
 		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
 	else if (r == FOLDER_INUSE)
 		mboxwire_answer_inuse(s, cmd, d.name, err);
+	else if (r == CATENATE_NO || r == CATENATE_BAD)     /* RFC 4469 4 */
+		resp_tagged(s->stream, cmd->tag, r == CATENATE_NO ? "NO" :
+			    "BAD", "%s", err);
 	else if (r < 0)
 		dest_fail(s, cmd, &d, "append", err);
 	dest_close(&d);

@@ -7,9 +7,20 @@
  * nothing), and the CAPABILITY list stays the same. QRESYNC implies
  * CONDSTORE (RFC 7162 3.2.3: "ENABLE QRESYNC" and "ENABLE QRESYNC
  * CONDSTORE" have identical results), so CONDSTORE after QRESYNC is not
- * new. UTF8=ACCEPT (RFC 6855 3) only sets its bit here; what it changes
- * is done by the code that asks session_enabled. IMAP4rev2 has its bit
- * but is not offered yet, so ENABLE ignores it.
+ * new. UTF8=ACCEPT (RFC 6855 3) switches the mailbox names on the wire
+ * to UTF-8 (mailstore_set_wire_utf8); the rest of what it changes is
+ * done by the code that asks session_enabled. IMAP4rev2 (RFC 9051
+ * Appendix A: "an IMAP client that wants to use IMAP4rev2 MUST issue an
+ * ENABLE IMAP4rev2 command") switches the session to IMAP4rev2's
+ * responses; tests/session/test_imap4rev2.py walks Appendix E and says
+ * where each item is handled. It does not imply UTF8=ACCEPT's bit:
+ * SEARCH CHARSET stays valid in IMAP4rev2 (RFC 9051 6.4.4), while the
+ * names and quoted strings are UTF-8 as for UTF8=ACCEPT (mboxwire_utf8).
+ *
+ * Both change how mailbox names are spelt, which would leave the name
+ * of a selected mailbox in the old spelling; RFC 6855 3 and RFC 9051
+ * 6.3.1 say ENABLE is "only valid in the authenticated state", so an
+ * ENABLE that names either with a mailbox selected is BAD as a whole.
  *
  * "The ENABLE command is only valid in the authenticated state ...
  * server implementations don't have to check that no mailbox is
@@ -22,6 +33,8 @@
 
 #include "imap/command.h"
 #include "imap/condstore.h"
+#include "imap/mailstore.h"
+#include "imap/mboxwire.h"
 #include "imap/response.h"
 #include "imap/view.h"
 #include "util/buf.h"
@@ -35,6 +48,7 @@ static const struct {
 	{ "QRESYNC",     SESSION_EXT_QRESYNC,
 	  SESSION_EXT_QRESYNC | SESSION_EXT_CONDSTORE },
 	{ "UTF8=ACCEPT", SESSION_EXT_UTF8_ACCEPT, SESSION_EXT_UTF8_ACCEPT },
+	{ "IMAP4rev2",   SESSION_EXT_IMAP4REV2,   SESSION_EXT_IMAP4REV2 },
 };
 
 /* Beside each SESSION_EXT_* bit, one that says ENABLE turned it on: a
@@ -49,6 +63,25 @@ int
 session_enabled(const struct session *s, unsigned ext_bit)
 {
 	return ext_bit != 0 && (s->enabled & ext_bit) == ext_bit;
+}
+
+#define N_ENABLEABLE (sizeof(enableable) / sizeof(enableable[0]))
+
+/* 1 when cmd (whose arguments are atoms) would newly turn on an
+ * extension that changes the spelling of mailbox names: UTF8=ACCEPT,
+ * IMAP4rev2. Naming one that is on already changes nothing. */
+static int
+names_utf8_asked(const struct session *s, const struct command *cmd)
+{
+	for (size_t i = 0; i < cmd->nargs; i++)
+		for (size_t k = 0; k < N_ENABLEABLE; k++)
+			if (strcasecmp((const char *)cmd->args[i].data,
+				       enableable[k].name) == 0 &&
+			    (enableable[k].bits & (SESSION_EXT_UTF8_ACCEPT |
+						   SESSION_EXT_IMAP4REV2)) &&
+			    !(s->enabled & BY_ENABLE(enableable[k].own)))
+				return 1;
+	return 0;
 }
 
 void
@@ -69,6 +102,12 @@ cmd_enable(struct session *s, const struct command *cmd)
 				    "capability name");
 			return;
 		}
+	if (s->state == ST_SELECTED && names_utf8_asked(s, cmd)) {
+		resp_tagged(s->stream, cmd->tag, "BAD", "ENABLE UTF8=ACCEPT "
+			    "and IMAP4rev2 are only valid in the authenticated "
+			    "state; CLOSE or UNSELECT first");
+		return;
+	}
 	buf_init(&b, 4096);
 	buf_append_str(&b, "* ENABLED");
 	for (i = 0; i < cmd->nargs; i++) {
@@ -86,6 +125,8 @@ cmd_enable(struct session *s, const struct command *cmd)
 		buf_append_str(&b, " ");
 		buf_append_str(&b, enableable[k].name);
 	}
+	if (mboxwire_utf8(s))
+		mailstore_set_wire_utf8(s->store, 1);
 	if (s->state == ST_SELECTED && s->sel.view != NULL)
 		view_set_mode(s->sel.view, condstore_view_mode(s));
 	buf_append_str(&b, "\r\n");

@@ -33,9 +33,12 @@
 
 #include "imap/command.h"
 #include "imap/condstore.h"
+#include "imap/fetch.h"
 #include "imap/fetch_binary.h"
 #include "imap/fetch_preview.h"
 #include "imap/flags.h"
+#include "imap/msgcache.h"
+#include "imap/msgread.h"
 #include "imap/msgset.h"
 #include "imap/objectid.h"
 #include "imap/response.h"
@@ -92,6 +95,12 @@ struct fetch {
 	int need_parse;         /* ... and its MIME structure */
 	int need_size;          /* RFC822.SIZE: the bytes unless ,W= */
 	int need_date;          /* INTERNALDATE */
+	int need_bytes;         /* an item the cache cannot answer needs
+				 * the file (sections, BINARY, EMAILID) */
+	unsigned cache_want;    /* MSGCACHE_*: the structures asked */
+	struct msgcache *mc;    /* skua.cache, for cache_want and dates */
+	struct msgread rd;      /* the file of the message at hand */
+	size_t hint;            /* find_msg: where the next UID may be */
 	struct arena *msg_arena;        /* reset after each message */
 	struct buf out;                 /* envelope, structure */
 	int expunged;           /* some message could not be answered */
@@ -109,11 +118,13 @@ struct fetch {
 struct fmsg {
 	uint32_t seq, uid;
 	const struct store_msg *m;
-	int fd;
 	const unsigned char *data;
 	size_t len;
-	void *map;
+	int loaded;             /* data holds the file */
 	struct mail_part *root;
+	struct mcache_entry ce; /* its skua.cache record, when cached */
+	int cached;
+	int complete;           /* ce has every structure asked */
 	time_t date;
 	int seen_changed;
 	const char *preview;    /* FI_PREVIEW; NULL answers NIL (LAZY) */
@@ -169,7 +180,7 @@ add_section(struct fetch *fx, const char *spec, const char *partial,
 	it->sec = sec;
 	if (!peek && !fx->s->sel.readonly)
 		fx->set_seen = 1;
-	fx->need_file = fx->need_parse = 1;
+	fx->need_file = fx->need_parse = fx->need_bytes = 1;
 	return 0;
 }
 
@@ -259,7 +270,7 @@ add_binary(struct fetch *fx, const char *atom, const char **err_r)
 	buf_init(it->bin_data, SIZE_MAX);
 	if (!bi.peek && !bi.size && !fx->s->sel.readonly)
 		fx->set_seen = 1;
-	fx->need_file = fx->need_parse = 1;
+	fx->need_file = fx->need_parse = fx->need_bytes = 1;
 	return 0;
 }
 
@@ -284,9 +295,12 @@ parse_item(struct fetch *fx, const struct arg *a, const char **err_r)
 		fx->need_date |= k == FI_INTERNALDATE;
 		if (k == FI_ENVELOPE || k == FI_BODY || k == FI_BODYSTRUCTURE)
 			fx->need_file = fx->need_parse = 1;
+		fx->cache_want |= k == FI_ENVELOPE ? MSGCACHE_ENVELOPE :
+			k == FI_BODYSTRUCTURE ? MSGCACHE_BODYSTRUCTURE :
+			k == FI_BODY ? MSGCACHE_BODY : 0;
 		/* EMAILID digests the bytes and INTERNALDATE. */
 		if (k == FI_EMAILID)
-			fx->need_file = fx->need_date = 1;
+			fx->need_file = fx->need_date = fx->need_bytes = 1;
 		return 0;
 	}
 	if (strcasecmp(atom, "RFC822") == 0)
@@ -382,42 +396,24 @@ parse_items(struct fetch *fx, const struct arg *a, const char **err_r)
 
 /* --- one message --------------------------------------------------- */
 
-/* Maps the message file. Returns 0, 1 when the message is gone, or -1
+/* Reads the message file. Returns 0, 1 when the message is gone, or -1
  * (logged). */
 static int
 msg_map(struct fetch *fx, struct fmsg *fm)
 {
 	struct session *s = fx->s;
 	const char *err = NULL;
-	struct stat st;
-	int gone = 0;
+	int r = msgread_load(&fx->rd, s->sel.folder, fm->uid, 0, &err);
 
-	fm->fd = folder_msg_open(s->sel.folder, fm->uid, &gone, &err);
-	if (fm->fd < 0) {
-		if (gone)
-			return 1;
+	if (r < 0)
 		log_error("fetch: user=%s mailbox=%s uid=%u: %s", s->user.name,
-			  s->sel.name, fm->uid, err ? err : "cannot open");
-		return -1;
-	}
-	if (fstat(fm->fd, &st) < 0) {
-		log_error("fetch: user=%s mailbox=%s uid=%u: fstat: %m",
-			  s->user.name, s->sel.name, fm->uid);
-		return -1;
-	}
-	fm->len = (size_t)st.st_size;
-	fm->date = st.st_mtime;
-	fm->data = (const unsigned char *)"";
-	if (fm->len == 0)
-		return 0;
-	fm->map = mmap(NULL, fm->len, PROT_READ, MAP_PRIVATE, fm->fd, 0);
-	if (fm->map == MAP_FAILED) {
-		fm->map = NULL;
-		log_error("fetch: user=%s mailbox=%s uid=%u: mmap: %m",
-			  s->user.name, s->sel.name, fm->uid);
-		return -1;
-	}
-	fm->data = fm->map;
+			  s->sel.name, fm->uid, err ? err : "cannot read");
+	if (r != 0)
+		return r;
+	fm->data = fx->rd.data;
+	fm->len = fx->rd.len;
+	fm->date = fx->rd.mtime;
+	fm->loaded = 1;
 	return 0;
 }
 
@@ -433,14 +429,57 @@ msg_open(struct fetch *fx, struct fmsg *fm)
 }
 
 static void
-msg_unmap(struct fmsg *fm)
+msg_unmap(struct fetch *fx, struct fmsg *fm)
 {
-	if (fm->map != NULL)
-		munmap(fm->map, fm->len);
-	if (fm->fd >= 0)
-		close(fm->fd);
-	fm->map = NULL;
-	fm->fd = -1;
+	if (fm->loaded)
+		msgread_done(&fx->rd);
+	fm->loaded = 0;
+}
+
+/* The blob of type of the message's cache record, or NULL. */
+static const struct mcache_blob *
+cached_blob(const struct fmsg *fm, uint32_t type)
+{
+	return fm->cached ? mcache_blob(&fm->ce, type) : NULL;
+}
+
+/* Looks the message up in skua.cache. 1 when the record answers every
+ * item that would otherwise need the file (then it need not be read). */
+static int
+msg_cached(struct fetch *fx, struct fmsg *fm)
+{
+	if (fx->mc == NULL || !msgcache_get(fx->mc, fm->m, &fm->ce))
+		return 0;
+	fm->cached = 1;
+	fm->date = (time_t)fm->ce.idate;
+	if (fx->need_size && fm->m->vsize < 0 &&
+	    fm->ce.vsize == MCACHE_UNKNOWN)
+		return 0;
+	if (((fx->cache_want & MSGCACHE_ENVELOPE) &&
+	     !cached_blob(fm, MCACHE_ENVELOPE)) ||
+	    ((fx->cache_want & MSGCACHE_BODYSTRUCTURE) &&
+	     !cached_blob(fm, MCACHE_BODYSTRUCTURE)) ||
+	    ((fx->cache_want & MSGCACHE_BODY) && !cached_blob(fm, MCACHE_BODY)))
+		return 0;
+	fm->complete = 1;
+	return !fx->need_bytes;
+}
+
+/* Puts what the parse of the message gave into skua.cache, and keeps it
+ * for this response. */
+static void
+msg_remember(struct fetch *fx, struct fmsg *fm)
+{
+	struct mcache_entry e;
+
+	if (msgcache_make(&e, fm->data, fm->len, fm->date, fm->root,
+			  fx->cache_want | MSGCACHE_ENVELOPE |
+			  MSGCACHE_BODYSTRUCTURE, fx->msg_arena) < 0)
+		return;
+	if (fx->mc != NULL)
+		msgcache_put(fx->mc, fm->m, &e);
+	fm->ce = e;
+	fm->cached = fm->complete = 1;
 }
 
 /* RFC 3501 6.4.5: a body item that is not PEEK sets \Seen. */
@@ -609,6 +648,15 @@ write_structure(struct fetch *fx, const struct fitem *it,
 	struct stream *out = fx->s->stream;
 	int r;
 
+	const struct mcache_blob *cb = cached_blob(fm, it->kind == FI_ENVELOPE ?
+		MCACHE_ENVELOPE : it->kind == FI_BODY ? MCACHE_BODY :
+		MCACHE_BODYSTRUCTURE);
+
+	if (cb != NULL) {
+		stream_printf(out, "%s ", it->name);
+		stream_write(out, cb->data, cb->len);
+		return;
+	}
 	buf_reset(&fx->out);
 	if (it->kind == FI_ENVELOPE)
 		r = envelope_write(fm->data + fm->root->header.start,
@@ -689,7 +737,9 @@ write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
 		break;
 	case FI_FLAGS:
 		stream_puts(out, "FLAGS ");
-		flags_write(out, fm->m->flags, fm->m->keywords, fm->m->recent,
+		flags_write(out, fm->m->flags, fm->m->keywords,
+			    fm->m->recent && !session_enabled(s,
+						SESSION_EXT_IMAP4REV2),
 			    s->sel.kw);
 		view_flags_told(s->sel.view, fm->uid);
 		break;
@@ -699,6 +749,8 @@ write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
 	case FI_SIZE:
 		stream_printf(out, "RFC822.SIZE %llu", (unsigned long long)
 			      (fm->m->vsize >= 0 ? (uint64_t)fm->m->vsize :
+			       fm->cached && fm->ce.vsize != MCACHE_UNKNOWN ?
+			       fm->ce.vsize :
 			       fm->root != NULL ? mail_wire_size(fm->root) :
 			       wire_size(fm->data, fm->len)));
 		break;
@@ -736,12 +788,125 @@ write_item(struct fetch *fx, const struct fitem *it, const struct fmsg *fm,
 	return 1;
 }
 
+/* --- the short way: UID and FLAGS ----------------------------------- */
+
+/* A response of short items formatted in one piece and written with one
+ * call: "UID FETCH 1:* (UID FLAGS)" over 100,000 messages spent most of
+ * its time in printf and a dozen stream calls per message. */
+struct line {
+	char b[256];
+	size_t n;
+};
+
+static void
+line_str(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void
+line_u32(struct line *l, uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		l->b[l->n++] = tmp[--n];
+}
+
+/* The system flags in the order flags_write gives them. */
+static const struct {
+	const char *name;
+	size_t len;
+	unsigned bit;
+} line_flags[] = {
+	{ "\\Answered", 9, MF_ANSWERED },
+	{ "\\Flagged", 8, MF_FLAGGED },
+	{ "\\Deleted", 8, MF_DELETED },
+	{ "\\Seen", 5, MF_SEEN },
+	{ "\\Draft", 6, MF_DRAFT },
+};
+
+/* 1 when the response has only items the short way writes: UID, and
+ * FLAGS of a message without keywords. */
+static int
+line_fits(const struct fetch *fx, const struct fmsg *fm)
+{
+	for (size_t i = 0; i < fx->nitems; i++) {
+		const struct fitem *it = &fx->items[i];
+
+		if (it->kind == FI_FLAGS && fm->m->keywords == 0)
+			continue;
+		if (it->kind != FI_UID)
+			return 0;
+	}
+	return 1;
+}
+
+/* write_response's words, for what line_fits allowed. */
+static int
+line_response(struct fetch *fx, const struct fmsg *fm)
+{
+	struct line l = { .n = 0 };
+	const char *sep = "";
+
+	line_str(&l, "* ", 2);
+	line_u32(&l, fm->seq);
+	line_str(&l, " FETCH (", 8);
+	for (size_t i = 0; i < fx->nitems; i++) {
+		const struct fitem *it = &fx->items[i];
+		const char *fsep = "";
+
+		if (it->seen_only && !fm->seen_changed)
+			continue;
+		line_str(&l, sep, strlen(sep));
+		sep = " ";
+		if (it->kind == FI_UID) {
+			line_str(&l, "UID ", 4);
+			line_u32(&l, fm->uid);
+			continue;
+		}
+		line_str(&l, "FLAGS (", 7);
+		for (size_t f = 0; f < sizeof(line_flags) /
+		     sizeof(line_flags[0]); f++)
+			if (fm->m->flags & line_flags[f].bit) {
+				line_str(&l, fsep, strlen(fsep));
+				line_str(&l, line_flags[f].name,
+					 line_flags[f].len);
+				fsep = " ";
+			}
+		/* RFC 9051 2.3.2: IMAP4rev2 has no \Recent. */
+		if (fm->m->recent &&
+		    !session_enabled(fx->s, SESSION_EXT_IMAP4REV2)) {
+			line_str(&l, fsep, strlen(fsep));
+			line_str(&l, "\\Recent", 7);
+		}
+		line_str(&l, ")", 1);
+		/* Its lookup costs a search per message; mostly nothing
+		 * is due at all. */
+		if (view_due(fx->s->sel.view) & VIEW_DUE_FLAGS)
+			view_flags_told(fx->s->sel.view, fm->uid);
+	}
+	line_str(&l, ")\r\n", 3);
+	return stream_write(fx->s->stream, l.b, l.n);
+}
+
 static void
 write_response(struct fetch *fx, const struct fmsg *fm)
 {
 	struct stream *out = fx->s->stream;
 	int first = 1;
 
+	if (line_fits(fx, fm)) {
+		if (line_response(fx, fm) < 0)
+			fx->broken = 1;
+		return;
+	}
 	stream_printf(out, "* %u FETCH (", fm->seq);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < fx->nitems; i++) {
@@ -781,17 +946,36 @@ msg_binary(struct fetch *fx, struct fmsg *fm)
 	return 0;
 }
 
+/* folder_msg, but FETCH 1:* asks for the UIDs in order: the one after
+ * the last found is tried first, then a binary search. */
+static const struct store_msg *
+find_msg(struct fetch *fx, uint32_t uid)
+{
+	size_t n;
+	const struct store_msg *msgs = folder_msgs(fx->s->sel.folder, &n);
+
+	for (size_t i = fx->hint; i < n && i < fx->hint + 2; i++)
+		if (msgs[i].uid == uid) {
+			fx->hint = i + 1;
+			return &msgs[i];
+		}
+	const struct store_msg *m = folder_msg(fx->s->sel.folder, uid);
+	if (m != NULL)
+		fx->hint = (size_t)(m - msgs) + 1;
+	return m;
+}
+
 /* Answers one message. Everything that can fail is done before the
  * first byte of its response, so a response is never cut short. */
 static void
 fetch_msg(struct fetch *fx, uint32_t seq)
 {
 	struct session *s = fx->s;
-	struct fmsg fm = { .seq = seq, .fd = -1 };
+	struct fmsg fm = { .seq = seq };
 	int r, make_preview = 0;
 
 	fm.uid = view_uid(s->sel.view, seq);
-	fm.m = folder_msg(s->sel.folder, fm.uid);
+	fm.m = find_msg(fx, fm.uid);
 	if (view_is_expunged(s->sel.view, seq) || fm.m == NULL) {
 		fx->expunged = 1;
 		return;
@@ -809,7 +993,7 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 		r = msg_map(fx, &fm);
 	else if (fx->need_file || (fx->need_size && fm.m->vsize < 0) ||
 	    fx->need_date)
-		r = msg_open(fx, &fm);
+		r = msg_cached(fx, &fm) ? 0 : msg_open(fx, &fm);
 	else
 		r = 0;
 	if (r != 0) {
@@ -817,17 +1001,24 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 			fx->expunged = 1;
 		else
 			fx->failed = 1;
-		msg_unmap(&fm);
+		msg_unmap(fx, &fm);
 		return;
 	}
-	if (fx->need_parse || make_preview)
+	if (fm.loaded && (fx->need_parse || make_preview))
 		fm.root = mail_parse(fm.data, fm.len, fx->msg_arena);
+	if (fm.loaded && fx->cache_want && !fm.complete) {
+		msg_remember(fx, &fm);
+		/* PREVIEW's record builds on this one (it keeps the
+		 * blobs it finds), so it must be on disk first. */
+		if (make_preview)
+			msgcache_sync(fx->mc);
+	}
 	if (make_preview)
 		fm.preview = fetch_preview_make(fx->pv, fm.uid, fm.data, fm.len,
 						fm.root, fm.date,
 						fx->msg_arena);
 	if (msg_binary(fx, &fm) < 0) {
-		msg_unmap(&fm);
+		msg_unmap(fx, &fm);
 		return;
 	}
 	if (fx->set_seen)
@@ -836,7 +1027,7 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 		write_response(fx, &fm);
 	else
 		fx->expunged = 1;
-	msg_unmap(&fm);
+	msg_unmap(fx, &fm);
 	arena_reset(fx->msg_arena);
 	if (fx->out.cap > FETCH_KEEP_BUF) {
 		/* One huge structure does not stay for the rest. */
@@ -928,6 +1119,8 @@ cmd_fetch(struct session *s, const struct command *cmd)
 		condstore_vanished_earlier(s, &vanished_uids, fx.changedsince,
 					   0);
 	fx.msg_arena = arena_new(16384);
+	if (fx.cache_want || fx.need_date || fx.need_size)
+		fx.mc = msgcache_new(s, "fetch");
 	buf_init(&fx.out, FETCH_MAX_STRUCT);
 	if (fx.preview)
 		fx.pv = fetch_preview_new(s, fx.preview == 2);
@@ -937,6 +1130,8 @@ cmd_fetch(struct session *s, const struct command *cmd)
 		if (fx.items[i].kind == FI_BINARY)
 			buf_free(fx.items[i].bin_data);
 	buf_free(&fx.out);
+	msgcache_free(&fx.mc);
+	msgread_free(&fx.rd);
 	arena_free(&fx.msg_arena);
 	if (fx.broken) {
 		s->closing = 1;
@@ -955,4 +1150,66 @@ cmd_fetch(struct session *s, const struct command *cmd)
 			    "of the requested messages no longer exist.");
 	else
 		session_ok(s, cmd, "Fetch completed.");
+}
+
+/* --- for NOTIFY (imap/fetch.h) -------------------------------------- */
+
+/* Frees what parse_items made outside the arena. */
+static void
+items_done(struct fetch *fx)
+{
+	for (size_t i = 0; i < fx->nitems; i++)
+		if (fx->items[i].kind == FI_BINARY)
+			buf_free(fx->items[i].bin_data);
+}
+
+int
+fetch_items_check(struct session *s, const struct arg *items,
+		  const char **err_r)
+{
+	struct fetch fx = { .s = s };
+	int r;
+
+	fx.items = arena_alloc(s->arena, FETCH_MAX_ITEMS * sizeof(*fx.items));
+	r = parse_items(&fx, items, err_r);
+	items_done(&fx);
+	return r;
+}
+
+int
+fetch_untagged(struct session *s, const struct arg *items, uint32_t lo,
+	       uint32_t hi)
+{
+	struct fetch fx = { .s = s };
+	struct seqrange r = { .lo = lo, .hi = hi };
+	struct seqset set = { .r = &r, .n = 1 };
+	const char *err = NULL;
+
+	if (lo == 0 || lo > hi)
+		return 0;
+	fx.items = arena_alloc(s->arena, FETCH_MAX_ITEMS * sizeof(*fx.items));
+	if (parse_items(&fx, items, &err) < 0) {
+		items_done(&fx);
+		return 0;               /* checked by NOTIFY: cannot happen */
+	}
+	if (session_enabled(s, SESSION_EXT_CONDSTORE))
+		add_item(&fx, FI_MODSEQ, "MODSEQ");
+	fx.msg_arena = arena_new(16384);
+	if (fx.cache_want || fx.need_date || fx.need_size)
+		fx.mc = msgcache_new(s, "fetch");
+	buf_init(&fx.out, FETCH_MAX_STRUCT);
+	if (fx.preview)
+		fx.pv = fetch_preview_new(s, fx.preview == 2);
+	fetch_run(&fx, &set);
+	fetch_preview_free(&fx.pv);
+	items_done(&fx);
+	buf_free(&fx.out);
+	msgcache_free(&fx.mc);
+	msgread_free(&fx.rd);
+	arena_free(&fx.msg_arena);
+	if (fx.broken) {
+		s->closing = 1;
+		return -1;
+	}
+	return 0;
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "imap/command.h"
+#include "imap/notify.h"
 #include "imap/response.h"
 #include "imap/view.h"
 #include "store/folder.h"
@@ -45,12 +46,14 @@ enum idle_end {
 	IDLE_GONE,              /* the session ends; s->closing is set */
 };
 
-/* Sends what changed in the selected folder. Returns 0, or -1 when the
- * session must end. */
+/* Sends what changed in the selected folder or, while NOTIFY is in
+ * force, exactly the events it asked for (RFC 5465 4). Returns 0, or -1
+ * when the session must end. */
 static int
 idle_sync(struct session *s)
 {
-	if (session_announce(s, 1, 0) < 0)
+	if (s->notify != NULL ? notify_deliver(s, 1) < 0 :
+	    session_announce(s, 1, 0) < 0)
 		return -1;
 	if (stream_flush(s->stream) < 0) {
 		s->closing = 1;
@@ -126,12 +129,22 @@ min_ll(long long a, long long b)
 	return a < b ? a : b;
 }
 
-/* Waits for DONE, sending news meanwhile; watch is the folder's change
- * notification, or -1. */
+/* What IDLE waits on besides the client: NOTIFY's descriptor while it
+ * is in force, else the selected folder's change notification; -1 for
+ * none. Asked again at each wait: a NOTIFICATIONOVERFLOW ends NOTIFY. */
+static int
+idle_watch(struct session *s)
+{
+	if (s->notify != NULL)
+		return notify_fd(s);
+	return s->state == ST_SELECTED ? folder_watch(s->sel.folder) : -1;
+}
+
+/* Waits for DONE, sending news meanwhile; watch is idle_watch's. */
 static enum idle_end
 idle_wait(struct session *s, int watch)
 {
-	int selected = s->state == ST_SELECTED;
+	int selected = s->state == ST_SELECTED || s->notify != NULL;
 	long long now = clock_ms();
 	long long deadline = now + (long long)s->config->idle_timeout * 1000;
 	long long keepalive = now + IDLE_KEEPALIVE_MS;
@@ -154,6 +167,7 @@ idle_wait(struct session *s, int watch)
 				       selected ? next_sync : deadline) - now);
 		if (wait_ms < 0)
 			wait_ms = 0;
+		watch = idle_watch(s);
 		r = stream_wait(s->stream, watch, wait_ms);
 		if (r == STREAM_ERROR) {
 			log_info("disconnect: %s rip=%s", s->stream->error,
@@ -163,7 +177,8 @@ idle_wait(struct session *s, int watch)
 		}
 		sync_now = 0;
 		if (r > 0 && (r & STREAM_WAIT_EXTRA)) {
-			folder_watch_drain(s->sel.folder);
+			if (s->notify == NULL)
+				folder_watch_drain(s->sel.folder);
 			sync_now = 1;
 		}
 		if (r > 0 && (r & STREAM_WAIT_INPUT))
@@ -207,10 +222,9 @@ cmd_idle(struct session *s, const struct command *cmd)
 	 * the last command: a change between the two is then caught by
 	 * both, never by neither. Events queued since the last IDLE are
 	 * covered by that sync. */
-	if (s->state == ST_SELECTED) {
-		watch = folder_watch(s->sel.folder);
+	watch = idle_watch(s);
+	if (s->state == ST_SELECTED && s->notify == NULL)
 		folder_watch_drain(s->sel.folder);
-	}
 	if (idle_sync(s) < 0 || stream_flush(s->stream) < 0) {
 		s->closing = 1;
 		return;

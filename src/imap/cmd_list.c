@@ -55,6 +55,7 @@
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/listone.h"
 #include "imap/mailstore.h"
 #include "imap/mboxwire.h"
 #include "imap/response.h"
@@ -103,53 +104,15 @@ mbs(struct session *s)
 	return mailstore_mailboxes(s->store);
 }
 
-/* Writes the parenthesised attributes, in Dovecot's order. */
-static void
-put_attrs(struct stream *out, unsigned attrs, int subscribed)
-{
-	static const struct {
-		unsigned bit;
-		const char *text;
-	} names[] = {
-		{ MBOX_NOSELECT, "\\Noselect" },
-		{ MBOX_NONEXISTENT, "\\NonExistent" },
-		{ MBOX_HASCHILDREN, "\\HasChildren" },
-		{ MBOX_HASNOCHILDREN, "\\HasNoChildren" },
-		{ MBOX_MARKED, "\\Marked" },
-		{ MBOX_UNMARKED, "\\Unmarked" },
-	};
-	int first = 1;
-
-	stream_puts(out, "(");
-	if (subscribed) {
-		stream_puts(out, "\\Subscribed");
-		first = 0;
-	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(attrs & names[i].bit))
-			continue;
-		stream_printf(out, "%s%s", first ? "" : " ", names[i].text);
-		first = 0;
-	}
-	for (unsigned bit = 1; bit != 0; bit <<= 1) {
-		if (!(attrs & bit & MBOX_SPECIAL_USE))
-			continue;
-		stream_printf(out, "%s%s", first ? "" : " ",
-			      specialuse_name(bit));
-		first = 0;
-	}
-	stream_puts(out, ")");
-}
-
 /* Writes "* LIST (attrs) "/" name" or LSUB alike, without the CRLF. */
 static void
 put_list_line(struct session *s, const char *what, unsigned attrs,
 	      int subscribed, const char *name)
 {
 	stream_printf(s->stream, "* %s ", what);
-	put_attrs(s->stream, attrs, subscribed);
+	listone_attrs(s->stream, attrs, subscribed);
 	stream_printf(s->stream, " \"%c\" ", mbs(s)->rules.sep);
-	mboxwire_put_name(s->stream, name);
+	mboxwire_put_name(s, name);
 }
 
 /* The special-use attributes CREATE ... (USE) recorded for dir. */

@@ -28,6 +28,7 @@
 
 #include "imap/command.h"
 #include "imap/mailstore.h"
+#include "imap/mboxwire.h"
 #include "imap/response.h"
 #include "store/mailboxes.h"
 #include "store/quota.h"
@@ -110,21 +111,12 @@ cmd_getquota(struct session *s, const struct command *cmd)
 	session_ok(s, cmd, "Getquota completed.");
 }
 
-/* The mailbox name as the client gave it, quoted when it must be. */
+/* The mailbox name as the client gave it, quoted when it must be (in
+ * UTF-8 once the session enabled it, RFC 6855 3). */
 static void
 put_mailbox(struct session *s, const char *name)
 {
-	size_t len = strlen(name), i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c <= ' ' || c >= 0x7f || strchr("(){%*\"\\", c) != NULL)
-			break;
-	}
-	if (len > 0 && i == len && strcasecmp(name, "NIL") != 0)
-		stream_puts(s->stream, name);
-	else
-		resp_string(s->stream, name, len);
+	mboxwire_put_name(s, name);
 }
 
 void

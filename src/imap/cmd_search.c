@@ -25,6 +25,7 @@
 #include "imap/response.h"
 #include "imap/search.h"
 #include "imap/searchres.h"
+#include "imap/utf8args.h"
 #include "imap/view.h"
 #include "mail/charset.h"
 #include "store/folder.h"
@@ -101,10 +102,39 @@ search_collect(struct session *s, const struct search_key *k,
 	fd->seqs = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	fd->uids = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	search_run_limit(r, (uint64_t)s->config->search_work_limit);
+	search_run_cache(r, s);
 	fd->n = search_view(r, k, s->sel.view, fd->seqs, fd->uids);
 	over = search_run_over(r);
 	search_run_free(&r);
 	return over ? -1 : 0;
+}
+
+/* The MODSEQ of a result (RFC 4731 3.2): with only MIN and/or MAX
+ * asked (no ALL, no COUNT) the highest of the messages those name, else
+ * the highest of all found (RFC 7162 3.1.6, 3.1.10). */
+static uint64_t
+result_modseq(struct session *s, unsigned ret, const struct found *fd)
+{
+	uint64_t top = 0;
+
+	if (fd->n == 0)
+		return 0;
+	if ((ret & (RET_MIN | RET_MAX)) && !(ret & (RET_ALL | RET_COUNT))) {
+		if (ret & RET_MIN)
+			top = condstore_modseq(s, fd->uids[0]);
+		if (ret & RET_MAX) {
+			uint64_t ms = condstore_modseq(s, fd->uids[fd->n - 1]);
+			if (ms > top)
+				top = ms;
+		}
+		return top;
+	}
+	for (size_t i = 0; i < fd->n; i++) {
+		uint64_t ms = condstore_modseq(s, fd->uids[i]);
+		if (ms > top)
+			top = ms;
+	}
+	return top;
 }
 
 /* Writes "* SEARCH n..." for every message that matched. */
@@ -258,11 +288,24 @@ cmd_search(struct session *s, const struct command *cmd)
 			    "%s: %s", cmd->name, err);
 		return;
 	}
+	/* RFC 9051 6.4.4 (Appendix E item 4): in IMAP4rev2 the answer is
+	 * always ESEARCH; without RETURN it is RETURN (ALL). */
+	if (!(ret & RET_GIVEN) && session_enabled(s, SESSION_EXT_IMAP4REV2))
+		ret = RET_GIVEN | RET_ALL;
 	if (n >= 1 && is_atom(&args[0], "CHARSET")) {
 		if (n < 2) {
 			resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP "
 				    "command %s: Invalid charset argument",
 				    cmd->name);
+			return;
+		}
+		/* RFC 6855 3: after ENABLE UTF8=ACCEPT the client "MUST
+		 * NOT issue a SEARCH command that contains a charset
+		 * specification"; the server SHOULD answer BAD. */
+		if (session_enabled(s, SESSION_EXT_UTF8_ACCEPT)) {
+			resp_tagged(s->stream, cmd->tag, "BAD", "Error in IMAP "
+				    "command %s: %s", cmd->name,
+				    UTF8_NO_CHARSET);
 			return;
 		}
 		if (!charset_ok(&args[1])) {
@@ -298,11 +341,7 @@ cmd_search(struct session *s, const struct command *cmd)
 	if (search_has_modseq(k)) {
 		/* RFC 7162 3.1: a CONDSTORE enabling command. */
 		condstore_enable(s);
-		for (size_t i = 0; i < fd.n; i++) {
-			uint64_t ms = condstore_modseq(s, fd.uids[i]);
-			if (ms > fd.modseq)
-				fd.modseq = ms;
-		}
+		fd.modseq = result_modseq(s, ret, &fd);
 	}
 	if (!(ret & RET_GIVEN))
 		search_write(s, &fd);

@@ -25,6 +25,7 @@
 #include "imap/command.h"
 #include "imap/condstore.h"
 #include "imap/flags.h"
+#include "imap/listone.h"
 #include "imap/mailstore.h"
 #include "imap/mboxwire.h"
 #include "imap/msgset.h"
@@ -184,10 +185,17 @@ announce_selected(struct session *s)
 		stream_puts(out, "] Flags permitted.\r\n");
 	}
 	resp_untagged(out, "%u EXISTS", view_exists(s->sel.view));
-	resp_untagged(out, "%u RECENT", view_recent(s->sel.view));
-	unseen = first_unseen(s);
-	if (unseen != 0)
-		resp_untagged(out, "OK [UNSEEN %u] First unseen.", unseen);
+	if (session_enabled(s, SESSION_EXT_IMAP4REV2)) {
+		/* RFC 9051 6.3.2: LIST is required, RECENT and the UNSEEN
+		 * code are gone (Appendix E items 10, 11, 12). */
+		listone_write(s, s->sel.name);
+	} else {
+		resp_untagged(out, "%u RECENT", view_recent(s->sel.view));
+		unseen = first_unseen(s);
+		if (unseen != 0)
+			resp_untagged(out, "OK [UNSEEN %u] First unseen.",
+				      unseen);
+	}
 	resp_untagged(out, "OK [UIDVALIDITY %u] UIDs valid",
 		      folder_uidvalidity(s->sel.folder));
 	resp_untagged(out, "OK [UIDNEXT %u] Predicted next UID",
@@ -200,6 +208,9 @@ announce_selected(struct session *s)
 	else
 		log_error("select: user=%s mailbox=%s: %s", s->user.name,
 			  s->sel.name, err);
+	/* RFC 4467 7.1: URLMECH "is returned in an untagged OK response in
+	 * response to a RESETKEY, SELECT, or EXAMINE command". */
+	resp_untagged(out, "OK [URLMECH INTERNAL] URLAUTH mechanisms");
 }
 
 static void

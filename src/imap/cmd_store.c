@@ -120,7 +120,9 @@ answer_fetch(struct session *s, const struct store_req *req, uint32_t seq,
 			      req->silent ? "" : " ");
 	if (!req->silent) {
 		stream_puts(s->stream, "FLAGS ");
-		flags_write(s->stream, m->flags, m->keywords, m->recent,
+		flags_write(s->stream, m->flags, m->keywords,
+			    m->recent && !session_enabled(s,
+						SESSION_EXT_IMAP4REV2),
 			    s->sel.kw);
 	}
 	if (modseq)
@@ -257,19 +259,67 @@ parse_flags(struct session *s, const struct command *cmd, const struct arg *a,
 	return -1;
 }
 
+/* The arguments after the set: [modifiers] item flags. */
+struct store_args {
+	const struct arg *mods;         /* NULL when there are none */
+	const struct arg *item;
+	struct arg flags;               /* a list, or the one bare flag */
+};
+
+/* Finds the parts of STORE's arguments. RFC 3501 9 lets the flags be a
+ * list or bare flags, "(flag-list / (flag *(SP flag)))", so several bare
+ * flags are gathered into one list. imapflow 1.x writes the modifiers
+ * after the flag list, "UID STORE 8 +FLAGS (\Seen) (UNCHANGEDSINCE 41)",
+ * where RFC 4466 2.5 has them before the item: a list after a flag list
+ * can be nothing else, so it is taken as meant (refusing it fails every
+ * conditional STORE of that client). Returns 0, or -1 when the shape
+ * fits none of these. */
+static int
+store_args_split(const struct command *cmd, struct store_args *a)
+{
+	size_t i = 2, n = cmd->nargs;
+
+	memset(a, 0, sizeof(*a));
+	if (n < 3)
+		return -1;
+	if (cmd->args[1].type == ARG_LIST) {
+		a->mods = &cmd->args[1];
+		i = 3;
+		if (n < 4)
+			return -1;
+	} else if (n == 4 && cmd->args[2].type == ARG_LIST &&
+		   cmd->args[3].type == ARG_LIST) {
+		a->mods = &cmd->args[3];
+		n = 3;
+	}
+	a->item = &cmd->args[i - 1];
+	if (n - i == 1) {
+		a->flags = cmd->args[i];
+		return 0;
+	}
+	for (size_t k = i; k < n; k++)
+		if (cmd->args[k].type == ARG_LIST)
+			return -1;
+	a->flags.type = ARG_LIST;
+	a->flags.list = &cmd->args[i];
+	a->flags.count = n - i;
+	return 0;
+}
+
 void
 cmd_store(struct session *s, const struct command *cmd)
 {
 	struct store_req req;
 	struct seqset set;
 	const char *err = NULL;
-	const struct arg *flags = &cmd->args[cmd->nargs - 1];
-	int kw_before, expunged = 0, r = 0;
+	struct store_args a;
+	const char *berr = NULL;
+	int kw_before, expunged = 0, batch, r = 0;
 
 	memset(&req, 0, sizeof(req));
-	if ((cmd->nargs != 3 && cmd->nargs != 4) ||
-	    parse_item(&cmd->args[cmd->nargs - 2], &req) < 0 ||
-	    (cmd->nargs == 4 && parse_modifiers(&cmd->args[1], &req) < 0)) {
+	if (store_args_split(cmd, &a) < 0 ||
+	    parse_item(a.item, &req) < 0 ||
+	    (a.mods != NULL && parse_modifiers(a.mods, &req) < 0)) {
 		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid arguments: "
 			    "STORE wants a set, FLAGS, +FLAGS or -FLAGS "
 			    "(.SILENT or not) and flags");
@@ -280,7 +330,7 @@ cmd_store(struct session *s, const struct command *cmd)
 		return;
 	}
 	/* Syntax first, without making keywords: BAD before NO. */
-	if (parse_flags(s, cmd, flags, &req, 0) < 0)
+	if (parse_flags(s, cmd, &a.flags, &req, 0) < 0)
 		return;
 	if (s->sel.readonly) {
 		resp_tagged(s->stream, cmd->tag, "NO", "[READ-ONLY] Mailbox is "
@@ -289,11 +339,16 @@ cmd_store(struct session *s, const struct command *cmd)
 	}
 	kw_before = flagnews_count(s);
 	if (req.op != STORE_REMOVE &&
-	    parse_flags(s, cmd, flags, &req, 1) < 0)
+	    parse_flags(s, cmd, &a.flags, &req, 1) < 0)
 		return;
 	flagnews_announce(s, kw_before, 0);
 	if (req.conditional)
 		r = conditional_begin(s, &req, &err);
+	/* Without CONDSTORE no answer names a MODSEQ, so the index may
+	 * learn of the changes in one write at the end. */
+	batch = !req.conditional && !session_enabled(s, SESSION_EXT_CONDSTORE);
+	if (batch)
+		folder_flags_batch_begin(s->sel.folder);
 	for (size_t i = 0; i < set.n && r >= 0; i++)
 		for (uint64_t seq = set.r[i].lo; seq <= set.r[i].hi; seq++) {
 			r = store_one(s, &req, (uint32_t)seq, &err);
@@ -301,6 +356,9 @@ cmd_store(struct session *s, const struct command *cmd)
 				break;
 			expunged |= r;
 		}
+	if (batch && folder_flags_batch_end(s->sel.folder,
+					    r < 0 ? &berr : &err) < 0 && r >= 0)
+		r = -1;
 	if (req.conditional)
 		conditional_end(s, &req);
 	if (r == FOLDER_INUSE) {

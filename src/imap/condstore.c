@@ -48,6 +48,8 @@ condstore_view_mode(const struct session *s)
 		mode |= VIEW_MODSEQ;
 	if (s->enabled & SESSION_EXT_QRESYNC)
 		mode |= VIEW_VANISHED;
+	if (s->enabled & SESSION_EXT_IMAP4REV2)
+		mode |= VIEW_REV2;
 	return mode;
 }
 
@@ -290,8 +292,10 @@ condstore_vanished_earlier(struct session *s, const struct seqset *uids,
 	if (folder_expunged_since(s->sel.folder, since, &ex, &nex) == 1) {
 		if (nex > 1)
 			qsort(ex, nex, sizeof(*ex), uid_cmp);
+		/* 3.2.5.2: a matching sequence pair says the client knows
+		 * of every expunge at or below floor_uid, log or no log. */
 		for (size_t i = 0; i < nex; i++)
-			if (seqset_contains(uids, ex[i]) &&
+			if (ex[i] > floor_uid && seqset_contains(uids, ex[i]) &&
 			    view_seq(s->sel.view, ex[i]) == 0 &&
 			    folder_msg(s->sel.folder, ex[i]) == NULL)
 				uidout_add(&o, ex[i], ex[i]);
@@ -388,7 +392,9 @@ select_params_announce(struct session *s, const struct select_params *p)
 		    folder_modseq(s->sel.folder, uid) <= p->modseq)
 			continue;
 		stream_printf(s->stream, "* %u FETCH (UID %u FLAGS ", seq, uid);
-		flags_write(s->stream, m->flags, m->keywords, m->recent,
+		flags_write(s->stream, m->flags, m->keywords,
+			    m->recent && !session_enabled(s,
+						SESSION_EXT_IMAP4REV2),
 			    s->sel.kw);
 		stream_printf(s->stream, " MODSEQ (%llu))\r\n",
 			      (unsigned long long)condstore_modseq(s, uid));

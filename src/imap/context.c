@@ -36,6 +36,14 @@
  * changes. CONTEXT (4.2) is accepted as the hint it is; results are not
  * cached between commands (4.5 allows either).
  *
+ * NOTIFY (RFC 5465 7) extends UPDATE with a fetch-att list: a message
+ * that joins the result by arriving (a UID above what the context had
+ * seen) gets an untagged FETCH of those items after its EXISTS and before
+ * the ADDTO, as 7's example orders them; one that joins by a flag change
+ * gets none (7: "No untagged FETCH response SHOULD be returned"). The
+ * FETCH is not merged with one NOTIFY's MessageNew may send (5.2's
+ * SHOULD).
+ *
  * ESORT (3): SORT RETURN (MIN MAX ALL COUNT) answers ESEARCH; MIN and
  * MAX are the first and last messages in sort order, ALL lists them in
  * sort order with ranges only where numbers ascend (3.2). SAVE (RFC
@@ -47,10 +55,12 @@
 #include "imap/condstore.h"
 #include "imap/context.h"
 #include "imap/ctxset.h"
+#include "imap/fetch.h"
 #include "imap/response.h"
 #include "imap/search.h"
 #include "imap/searchres.h"
 #include "imap/sort.h"
+#include "imap/utf8args.h"
 #include "imap/view.h"
 #include "mail/charset.h"
 #include "store/folder.h"
@@ -93,6 +103,12 @@ struct ctx {
 	uint32_t exists0, maxuid0;
 	struct seqset saved;
 	int nkw;
+	/* RFC 5465 7: UPDATE (fetch-att ...): the list, in arena, or NULL;
+	 * and the highest UID the context has seen, so that a message
+	 * that joins the result by arriving gets the FETCH and one that
+	 * joins by a flag change does not. */
+	struct arg *fetch;
+	uint32_t seen_uid;
 };
 
 struct context_list {
@@ -187,6 +203,7 @@ parse_range(const struct arg *a, uint32_t *lo_r, uint32_t *hi_r)
 struct retopts {
 	unsigned ret;
 	uint32_t plo, phi;      /* PARTIAL's range */
+	const struct arg *fetch;        /* UPDATE's fetch-atts (RFC 5465 7) */
 };
 
 /* Reads "RETURN (opt...)" at args[0..1]. Returns 0, or -1 with *err_r
@@ -232,6 +249,11 @@ parse_return(const struct arg *args, struct retopts *o, const char **err_r)
 			}
 			i++;
 		}
+		/* RFC 5465 7: modifier-update = "UPDATE"
+		 * ["(" fetch-att *(SP fetch-att) ")"]. */
+		if (opts[j].bit == RET_UPDATE && i + 1 < a->count &&
+		    a->list[i + 1].type == ARG_LIST)
+			o->fetch = &a->list[++i];
 		o->ret |= opts[j].bit;
 	}
 	if ((o->ret & RET_PARTIAL) && (o->ret & RET_ALL)) {
@@ -393,6 +415,49 @@ bad(struct session *s, const struct command *cmd, const char *err)
 		    cmd->name, err);
 }
 
+/* The highest MODSEQ of uids[from..to), 0 when empty. */
+static uint64_t
+top_modseq(struct session *s, const uint32_t *uids, size_t from, size_t to)
+{
+	uint64_t top = 0;
+
+	for (size_t i = from; i < to; i++) {
+		uint64_t ms = condstore_modseq(s, uids[i]);
+		if (ms > top)
+			top = ms;
+	}
+	return top;
+}
+
+/* The MODSEQ result option (RFC 4731 3.2, RFC 7162 3.1.10): the highest
+ * MODSEQ of the messages the ESEARCH line returns. With ALL or COUNT
+ * that is every one found; otherwise only those MIN, MAX (first and last
+ * in the answer's order, so in sort order for SORT) and PARTIAL name. */
+static uint64_t
+result_modseq(struct session *s, const struct retopts *o,
+	      const uint32_t *uids, size_t found)
+{
+	uint64_t top = 0, ms;
+
+	if (found == 0)
+		return 0;
+	if ((o->ret & (RET_ALL | RET_COUNT)) ||
+	    !(o->ret & (RET_MIN | RET_MAX | RET_PARTIAL)))
+		return top_modseq(s, uids, 0, found);
+	if (o->ret & RET_MIN)
+		top = top_modseq(s, uids, 0, 1);
+	if ((o->ret & RET_MAX) && (ms = top_modseq(s, uids, found - 1,
+						   found)) > top)
+		top = ms;
+	if ((o->ret & RET_PARTIAL) && o->plo <= found) {
+		size_t end = o->phi < found ? o->phi : found;
+
+		if ((ms = top_modseq(s, uids, o->plo - 1, end)) > top)
+			top = ms;
+	}
+	return top;
+}
+
 void
 context_search(struct session *s, const struct command *cmd, int sort)
 {
@@ -411,7 +476,8 @@ context_search(struct session *s, const struct command *cmd, int sort)
 	struct buf line;
 	int keep;
 
-	if (parse_return(cmd->args, &o, &err) < 0) {
+	if (parse_return(cmd->args, &o, &err) < 0 ||
+	    (o.fetch != NULL && fetch_items_check(s, o.fetch, &err) < 0)) {
 		bad(s, cmd, err);
 		return;
 	}
@@ -434,6 +500,10 @@ context_search(struct session *s, const struct command *cmd, int sort)
 	} else if (n >= 1 && is_atom(&args[0], "CHARSET")) {
 		if (n < 2) {
 			bad(s, cmd, "Invalid charset argument");
+			goto out;
+		}
+		if (session_enabled(s, SESSION_EXT_UTF8_ACCEPT)) {
+			bad(s, cmd, UTF8_NO_CHARSET);   /* RFC 6855 3 */
 			goto out;
 		}
 		args++;
@@ -488,6 +558,8 @@ context_search(struct session *s, const struct command *cmd, int sort)
 		c->maxuid0 = max_uid(s, exists);
 		c->saved = saved;
 		c->nkw = kw_count(s->sel.kw);
+		c->fetch = o.fetch ? args_copy(o.fetch, 1, a) : NULL;
+		c->seen_uid = c->maxuid0;
 	}
 
 	seqs = arena_alloc(s->arena, (exists + 1) * sizeof(*seqs));
@@ -506,18 +578,14 @@ context_search(struct session *s, const struct command *cmd, int sort)
 		goto out;
 	}
 	search_run_free(&r);
-	if (search_has_modseq(k)) {
-		/* RFC 7162 3.1: a CONDSTORE enabling command. */
-		condstore_enable(s);
-		for (size_t i = 0; i < found; i++) {
-			uint64_t ms = condstore_modseq(s, uids[i]);
-			if (ms > modseq)
-				modseq = ms;
-		}
-	}
 	if (sort)
 		sort_messages(s->sel.folder, &c->prog, seqs, uids, found,
 			      s->arena);
+	if (search_has_modseq(k)) {
+		/* RFC 7162 3.1: a CONDSTORE enabling command. */
+		condstore_enable(s);
+		modseq = result_modseq(s, &o, uids, found);
+	}
 
 	/* RFC 4731 3.1 and RFC 5267: one ESEARCH, unless SAVE was all
 	 * that was asked (RFC 5182 2.4). */
@@ -599,6 +667,15 @@ ctx_update(struct session *s, struct ctx *c, uint32_t *next, size_t n)
 							c->list[i]);
 	for (size_t i = 0; i < n; i++)
 		nn[i] = c->uid ? next[i] : view_seq(s->sel.view, next[i]);
+	/* RFC 5465 7: the FETCH of UPDATE's items for messages that
+	 * arrived into the result, after the EXISTS and before the
+	 * ESEARCH (its example). */
+	for (size_t i = 0; c->fetch != NULL && i < n; i++)
+		if (next[i] > c->seen_uid) {
+			uint32_t seq = view_seq(s->sel.view, next[i]);
+
+			fetch_untagged(s, c->fetch, seq, seq);
+		}
 	buf_init(&line, CONTEXT_LINE_MAX);
 	tag_write(&line, c->tag);
 	if (c->uid)
@@ -711,6 +788,7 @@ context_after(struct session *s)
 		next = ctx_rerun(s, c, a, &n);
 		ctx_update(s, c, next, n);
 		c->fp = fp;
+		c->seen_uid = max_uid(s, view_exists(s->sel.view));
 		arena_reset(a);
 	}
 	arena_free(&a);

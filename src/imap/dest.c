@@ -74,8 +74,10 @@ dest_open(struct session *s, const struct command *cmd, const struct arg *a,
 		return -1;
 	/* Opened "read-only" as far as \Recent goes: APPEND and COPY tell
 	 * no session of the mail already there, so they must not claim it
-	 * (RFC 3501 2.3.2); writing messages is not affected. */
-	if ((r = folder_open(mb->root, d->dir, 1, &d->f, &err)) < 0 ||
+	 * (RFC 3501 2.3.2); writing messages is not affected. Without a
+	 * scan of cur/: the cost of one APPEND must not grow with the
+	 * folder. */
+	if ((r = folder_open_dest(mb->root, d->dir, &d->f, &err)) < 0 ||
 	    keywords_open(d->dir, &d->kw, &err) < 0) {
 		if (r == FOLDER_OVERQUOTA)
 			resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s",

@@ -42,6 +42,10 @@ struct mailstore {
 	char **names;                   /* wire names of special_folders */
 	size_t nnames;
 	struct mbox_special *special;   /* those with an attribute */
+	/* The same in UTF-8, for a session that enabled UTF-8 names
+	 * (mailstore_set_wire_utf8): "prefix" + the configured name. */
+	struct mbox_special *special_utf8;
+	char **utf8names;
 };
 
 /* mkdir that takes an existing directory as success. */
@@ -178,6 +182,8 @@ build_special(struct mailstore *ms, const char *list, const char *user)
 		max += *p == ' ';
 	ms->names = xcalloc(max, sizeof(*ms->names));
 	ms->special = xcalloc(max, sizeof(*ms->special));
+	ms->special_utf8 = xcalloc(max, sizeof(*ms->special_utf8));
+	ms->utf8names = xcalloc(max, sizeof(*ms->utf8names));
 	for (name = strtok_r(copy, " ", &save); name != NULL;
 	     name = strtok_r(NULL, " ", &save)) {
 		char *wire = checked_wire_name(ms, name, user);
@@ -187,9 +193,15 @@ build_special(struct mailstore *ms, const char *list, const char *user)
 			continue;
 		ms->names[ms->nnames++] = wire;
 		if (attr != 0) {
-			ms->special[ms->mb.nspecial].name = wire;
-			ms->special[ms->mb.nspecial].attr = attr;
-			ms->mb.nspecial++;
+			size_t k = ms->mb.nspecial++;
+			size_t n = strlen(ms->prefix) + strlen(name) + 1;
+
+			ms->special[k].name = wire;
+			ms->special[k].attr = attr;
+			ms->utf8names[k] = xmalloc(n);
+			snprintf(ms->utf8names[k], n, "%s%s", ms->prefix, name);
+			ms->special_utf8[k].name = ms->utf8names[k];
+			ms->special_utf8[k].attr = attr;
 		}
 	}
 	ms->mb.special = ms->special;
@@ -224,6 +236,13 @@ mailstore_mailboxes(struct mailstore *ms)
 }
 
 void
+mailstore_set_wire_utf8(struct mailstore *ms, int utf8)
+{
+	ms->mb.wire_utf8 = utf8;
+	ms->mb.special = utf8 ? ms->special_utf8 : ms->special;
+}
+
+void
 mailstore_free(struct mailstore **msp)
 {
 	struct mailstore *ms = *msp;
@@ -232,8 +251,12 @@ mailstore_free(struct mailstore **msp)
 		return;
 	for (size_t i = 0; i < ms->nnames; i++)
 		free(ms->names[i]);
+	for (size_t i = 0; i < ms->mb.nspecial; i++)
+		free(ms->utf8names[i]);
 	free(ms->names);
+	free(ms->utf8names);
 	free(ms->special);
+	free(ms->special_utf8);
 	free(ms->prefix);
 	free(ms->root);
 	free(ms);

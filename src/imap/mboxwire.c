@@ -5,6 +5,7 @@
 
 #include "imap/mboxwire.h"
 #include "imap/response.h"
+#include "store/mutf7.h"
 #include "util/log.h"
 
 const char *
@@ -33,16 +34,59 @@ astring_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
 }
 
-void
-mboxwire_put_name(struct stream *out, const char *name)
+int
+mboxwire_utf8(const struct session *s)
 {
-	size_t len = strlen(name), i;
+	return session_enabled(s, SESSION_EXT_UTF8_ACCEPT) ||
+	       session_enabled(s, SESSION_EXT_IMAP4REV2);
+}
 
+/* RFC 6855 3: quoted = DQUOTE *uQUOTED-CHAR DQUOTE, uQUOTED-CHAR being
+ * QUOTED-CHAR or a UTF-8 sequence of two to four bytes. Names from the
+ * store are valid UTF-8 without control characters already; this keeps
+ * anything else out of a quoted string all the same. */
+static int
+utf8_quotable(const char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return len <= 1024 && utf8_valid(name, len);
+}
+
+static void
+put_utf8_quoted(struct stream *out, const char *name, size_t len)
+{
+	size_t start = 0;
+
+	stream_puts(out, "\"");
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] != '"' && name[i] != '\\')
+			continue;
+		stream_write(out, name + start, i - start);
+		stream_puts(out, "\\");
+		start = i;
+	}
+	stream_write(out, name + start, len - start);
+	stream_puts(out, "\"");
+}
+
+void
+mboxwire_put_name(struct session *s, const char *name)
+{
+	struct stream *out = s->stream;
+	size_t len = strlen(name), i;
+	int eight = 0;
+
+	for (i = 0; i < len; i++)
+		eight |= (unsigned char)name[i] >= 0x80;
 	for (i = 0; i < len; i++)
 		if (!astring_char((unsigned char)name[i]))
 			break;
 	if (len > 0 && i == len && strcasecmp(name, "NIL") != 0)
 		stream_puts(out, name);
+	else if (eight && mboxwire_utf8(s) && utf8_quotable(name, len))
+		put_utf8_quoted(out, name, len);
 	else
 		resp_string(out, name, len);
 }

@@ -37,6 +37,8 @@
 #include <unistd.h>
 
 #include "imap/command.h"
+#include "imap/msgcache.h"
+#include "imap/msgread.h"
 #include "imap/objectid.h"
 #include "imap/response.h"
 #include "imap/search.h"
@@ -46,6 +48,7 @@
 #include "mail/charset.h"
 #include "mail/date.h"
 #include "mail/decode.h"
+#include "mail/envelope.h"
 #include "mail/header.h"
 #include "mail/message.h"
 #include "mail/rfc2047.h"
@@ -101,6 +104,9 @@ struct search_text {
 	const char *field;              /* SK_HEADER: the field name */
 	const unsigned char *needle;    /* case-folded UTF-8 */
 	size_t len;
+	/* For a needle of ASCII only, up to 255 bytes: the shifts of a
+	 * Horspool search that folds ASCII as it compares (text_has). */
+	const unsigned char *skip;      /* 256 of them, or NULL */
 };
 
 struct search_key {
@@ -247,6 +253,23 @@ parse_text(struct sparse *p, const struct arg *a, struct search_text *t)
 	t->needle = (const unsigned char *)arena_strndup(p->a, buf_str(&b),
 							 b.len);
 	buf_free(&b);
+	t->skip = NULL;
+	if (t->len > 0 && t->len <= 255) {
+		unsigned char *skip = arena_alloc(p->a, 256);
+		size_t i;
+
+		for (i = 0; i < t->len && t->needle[i] < 0x80; i++)
+			;
+		if (i < t->len)
+			return 0;
+		memset(skip, (int)t->len, 256);
+		for (i = 0; i + 1 < t->len; i++) {
+			skip[t->needle[i]] = (unsigned char)(t->len - 1 - i);
+			skip[toupper(t->needle[i])] =
+				(unsigned char)(t->len - 1 - i);
+		}
+		t->skip = skip;
+	}
 	return 0;
 }
 
@@ -737,11 +760,18 @@ struct search_run {
 	const struct store_msg *m;
 	int date_state;                 /* 0 unknown, 1 known, -1 none */
 	time_t date;
-	int file_state;                 /* 0 not yet, 1 mapped, -1 none */
+	int file_state;                 /* 0 not yet, 1 its header read,
+					 * 2 all of it read, -1 none */
 	const unsigned char *data;
 	size_t len;
 	size_t hdr_len;
 	struct mail_part *root;
+	struct msgread rd;
+	/* skua.cache (imap/msgcache.h), when search_run_cache set it up:
+	 * the record of the message once looked up. */
+	struct msgcache *mc;
+	int cache_state;                /* 0 not looked up, 1 hit, -1 miss */
+	struct mcache_entry ce;
 
 	/* Work: bytes of message text scanned so far, and the most the
 	 * command may scan (0: no limit). Once over, nothing matches. */
@@ -800,6 +830,8 @@ search_run_free(struct search_run **rp)
 
 	if (r == NULL)
 		return;
+	msgcache_free(&r->mc);
+	msgread_free(&r->rd);
 	arena_free(&r->a);
 	buf_free(&r->b1);
 	buf_free(&r->b2);
@@ -807,67 +839,167 @@ search_run_free(struct search_run **rp)
 	*rp = NULL;
 }
 
-/* Maps the message file, once per message. Returns 0 or -1 (gone or
- * unreadable: no content key matches). */
+void
+search_run_cache(struct search_run *r, struct session *s)
+{
+	if (r->mc == NULL)
+		r->mc = msgcache_new(s, "search");
+}
+
+/* The message's skua.cache record, or NULL. */
+static const struct mcache_entry *
+cached(struct search_run *r)
+{
+	if (r->cache_state == 0)
+		r->cache_state = r->mc != NULL &&
+			msgcache_get(r->mc, r->m, &r->ce) ? 1 : -1;
+	return r->cache_state > 0 ? &r->ce : NULL;
+}
+
+/* The cached header fields ENVELOPE reads (mail/envelope.h), a header
+ * block of its own, when the field name is one of them; else NULL. */
+static const struct mcache_blob *
+cached_fields(struct search_run *r, const char *name)
+{
+	const struct mcache_entry *e;
+
+	if (r->mc == NULL || !envelope_field(name) || (e = cached(r)) == NULL)
+		return NULL;
+	return mcache_blob(e, MCACHE_ENVHDR);
+}
+
+/* Reads the message file, its header block only unless whole, once per
+ * message. Returns 0 or -1 (gone or unreadable: no content key
+ * matches). */
 static int
-load_file(struct search_run *r)
+load_file(struct search_run *r, int whole)
 {
 	const char *err = NULL;
-	struct stat st;
-	void *map;
-	int gone = 0, fd;
+	int ret;
 
-	if (r->file_state != 0)
-		return r->file_state > 0 ? 0 : -1;
+	if (r->file_state < 0)
+		return -1;
+	if (r->file_state == 2 || (r->file_state == 1 && !whole))
+		return 0;
+	if (r->file_state == 1)
+		msgread_done(&r->rd);
 	r->file_state = -1;
-	fd = folder_msg_open(r->f, r->uid, &gone, &err);
-	if (fd < 0) {
-		if (!gone)
-			log_error("search: uid %u: %s", r->uid, err);
+	ret = msgread_load(&r->rd, r->f, r->uid, !whole, &err);
+	if (ret != 0) {
+		if (ret < 0)
+			log_error("search: uid %u: %s", r->uid,
+				  err != NULL ? err : "cannot read");
 		return -1;
 	}
-	if (fstat(fd, &st) < 0) {
-		log_error("search: uid %u: fstat: %s", r->uid, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	r->data = (const unsigned char *)"";
-	r->len = 0;
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			   fd, 0);
-		if (map == MAP_FAILED) {
-			log_error("search: uid %u: mmap: %s", r->uid,
-				  strerror(errno));
-			close(fd);
-			return -1;
-		}
-		r->data = map;
-		r->len = (size_t)st.st_size;
-	}
-	close(fd);
+	r->data = r->rd.data;
+	r->len = r->rd.len;
 	r->hdr_len = header_block_len(r->data, r->len);
-	r->file_state = 1;
+	r->file_state = whole ? 2 : 1;
 	return 0;
+}
+
+/* After a miss, what reading the file taught goes into the cache: the
+ * ENVELOPE header fields, sizes and date (the structures are FETCH's to
+ * add), so that the next search of those fields reads no file. */
+static void
+remember(struct search_run *r)
+{
+	struct mcache_entry e;
+	struct buf b;
+
+	memset(&e, 0, sizeof(e));
+	e.psize = r->rd.size;
+	e.vsize = r->file_state == 2 && r->len == r->rd.size && r->root != NULL ?
+		mail_wire_size(r->root) : MCACHE_UNKNOWN;
+	e.idate = (int64_t)r->rd.mtime;
+	e.hdr_len = (uint32_t)r->hdr_len;
+	buf_init(&b, 1024 * 1024);
+	if (envelope_fields(r->data, r->hdr_len, &b) == 0) {
+		e.blobs[e.nblobs++] = (struct mcache_blob){ MCACHE_ENVHDR,
+			b.data != NULL ? b.data : (const unsigned char *)"",
+			b.len };
+		msgcache_put(r->mc, r->m, &e);
+	}
+	buf_free(&b);
 }
 
 static void
 unload(struct search_run *r)
 {
-	if (r->file_state > 0 && r->len > 0)
-		munmap((void *)r->data, r->len);
+	if (r->mc != NULL && r->cache_state < 0 && r->file_state > 0 &&
+	    r->m != NULL)
+		remember(r);
+	if (r->file_state > 0)
+		msgread_done(&r->rd);
 	r->file_state = 0;
 	r->date_state = 0;
+	r->cache_state = 0;
 	r->root = NULL;
 	arena_reset(r->a);
 }
 
-/* 1 when the folded needle occurs in UTF-8 text. */
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 0x20 : c;
+}
+
+/* Horspool over raw text, ASCII letters compared folded. */
+static int
+ascii_has(const unsigned char *h, size_t hl, const struct search_text *t)
+{
+	const unsigned char *n = t->needle;
+	size_t nl = t->len;
+
+	for (size_t pos = 0; hl >= nl && pos <= hl - nl;
+	     pos += t->skip[h[pos + nl - 1]]) {
+		size_t j = nl;
+
+		while (j > 0 && lower(h[pos + j - 1]) == n[j - 1])
+			j--;
+		if (j == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+all_ascii(const unsigned char *d, size_t len)
+{
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, d + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			return 0;
+	}
+	for (; i < len; i++)
+		if (d[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* 1 when the folded needle occurs in UTF-8 text.
+ *
+ * The fast way, for a needle of ASCII only. charset_fold maps an ASCII
+ * byte other than NUL to its lower case and everything else to bytes
+ * of 0x80 and above, save U+0130 (bytes C4 B0), which becomes "i". So
+ * the needle occurs in the folded text exactly when it occurs in the
+ * raw text with ASCII letters compared folded, or else, only when C4 B0
+ * is there, in the folded text: that case folds as before. */
 static int
 text_has(struct search_run *r, const unsigned char *text, size_t len,
 	 const struct search_text *t)
 {
 	spend(r, len);
+	if (t->skip != NULL) {
+		if (ascii_has(text, len, t))
+			return 1;
+		if (memmem(text, len, "\xc4\xb0", 2) == NULL)
+			return 0;
+	}
 	buf_reset(&r->b3);
 	/* An overflow leaves what fitted, which is still worth a look. */
 	(void)charset_fold(text, len, &r->b3);
@@ -906,13 +1038,20 @@ field_is(const struct header_field *f, const char *name)
 static int
 match_header(struct search_run *r, const struct search_text *t)
 {
+	const struct mcache_blob *cf = cached_fields(r, t->field);
 	struct header_iter it;
 	struct header_field f;
 
-	if (load_file(r) < 0)
-		return 0;
-	spend(r, r->hdr_len);
-	header_iter_init(&it, r->data, r->hdr_len);
+	if (cf != NULL) {
+		/* Every field of that name, as in the file. */
+		spend(r, cf->len);
+		header_iter_init(&it, cf->data, cf->len);
+	} else {
+		if (load_file(r, 0) < 0)
+			return 0;
+		spend(r, r->hdr_len);
+		header_iter_init(&it, r->data, r->hdr_len);
+	}
 	while (header_iter_next(&it, &f))
 		if (field_is(&f, t->field) && (t->len == 0 ||
 					       field_has(r, &f, t, 0)))
@@ -951,6 +1090,8 @@ leaf_has(struct search_run *r, const struct mail_part *p,
 {
 	/* No type is the default: text/plain (RFC 2045 5.2), or
 	 * message/rfc822 in a digest. */
+	int safe;
+
 	if (p->type != NULL && strcasecmp(p->type, "text") != 0 &&
 	    strcasecmp(p->type, "message") != 0)
 		return 0;
@@ -958,6 +1099,18 @@ leaf_has(struct search_run *r, const struct mail_part *p,
 	buf_reset(&r->b2);
 	(void)decode_body(p->encoding, r->data + p->body.start, p->body.len,
 			  0, &r->b1);
+	/* An ASCII needle in text whose conversion keeps ASCII as it is
+	 * (text_has says why that is enough): no conversion, no copy. */
+	safe = charset_ascii_safe(part_charset(p));
+	if (t->skip != NULL && (safe == 1 || (safe == 2 &&
+				all_ascii(r->b1.data, r->b1.len)))) {
+		spend(r, r->b1.len);
+		if (ascii_has(r->b1.data, r->b1.len, t))
+			return 1;
+		if (r->b1.len < 2 ||
+		    memmem(r->b1.data, r->b1.len, "\xc4\xb0", 2) == NULL)
+			return 0;
+	}
 	(void)charset_to_utf8(part_charset(p), (const unsigned char *)
 			      buf_str(&r->b1), r->b1.len, &r->b2);
 	return text_has(r, (const unsigned char *)buf_str(&r->b2), r->b2.len,
@@ -986,7 +1139,7 @@ part_has(struct search_run *r, const struct mail_part *p,
 static int
 match_body(struct search_run *r, const struct search_text *t, int headers)
 {
-	if (load_file(r) < 0)
+	if (load_file(r, 1) < 0)
 		return 0;
 	if (r->root == NULL) {
 		spend(r, r->len);
@@ -1009,9 +1162,15 @@ internal_day(struct search_run *r, long *day_r)
 	struct tm tm;
 
 	if (r->date_state == 0) {
+		const struct mcache_entry *e = cached(r);
+
 		r->date_state = -1;
-		if (folder_msg_date(r->f, r->uid, &r->date) == 0)
+		if (e != NULL) {
+			r->date = (time_t)e->idate;
 			r->date_state = 1;
+		} else if (folder_msg_date(r->f, r->uid, &r->date) == 0) {
+			r->date_state = 1;
+		}
 	}
 	if (r->date_state < 0 || localtime_r(&r->date, &tm) == NULL)
 		return -1;
@@ -1053,7 +1212,7 @@ match_emailid(struct search_run *r, const struct search_text *t)
 	time_t date;
 
 	if (t->len != OBJECTID_EMAILID_LEN || internal_time(r, &date) < 0 ||
-	    load_file(r) < 0)
+	    load_file(r, 1) < 0)
 		return 0;
 	objectid_emailid(r->data, r->len, date, id);
 	return memcmp(id, t->needle, t->len) == 0;
@@ -1063,12 +1222,18 @@ match_emailid(struct search_run *r, const struct search_text *t)
 static long
 sent_day(struct search_run *r)
 {
+	const struct mcache_blob *cf = cached_fields(r, "Date");
 	struct header_field f;
 	time_t t;
 	int tz;
 
-	if (load_file(r) < 0 || !header_find(r->data, r->hdr_len, "Date", &f))
+	if (cf != NULL) {
+		if (!header_find(cf->data, cf->len, "Date", &f))
+			return 0;
+	} else if (load_file(r, 0) < 0 ||
+		   !header_find(r->data, r->hdr_len, "Date", &f)) {
 		return 0;
+	}
 	buf_reset(&r->b1);
 	(void)header_unfold(f.value, f.value_len, &r->b1);
 	if (date_parse_rfc5322(buf_str(&r->b1), r->b1.len, &t, &tz) < 0)
@@ -1095,11 +1260,17 @@ msg_size(struct search_run *r, uint64_t *size_r)
 {
 	uint64_t n;
 
+	const struct mcache_entry *e;
+
 	if (r->m->vsize >= 0) {
 		*size_r = (uint64_t)r->m->vsize;
 		return 0;
 	}
-	if (load_file(r) < 0)
+	if ((e = cached(r)) != NULL && e->vsize != MCACHE_UNKNOWN) {
+		*size_r = e->vsize;
+		return 0;
+	}
+	if (load_file(r, 1) < 0)
 		return -1;
 	n = r->len;
 	for (size_t i = 0; i < r->len; i++)

@@ -28,8 +28,11 @@
 #include "imap/dest.h"
 #include "imap/flagnews.h"
 #include "imap/mailstore.h"
+#include "imap/notify.h"
 #include "imap/rawlog.h"
 #include "imap/searchres.h"
+#include "imap/urlauth.h"
+#include "imap/utf8args.h"
 #include "imap/response.h"
 #include "imap/session.h"
 #include "imap/view.h"
@@ -143,6 +146,8 @@ session_logged_in(struct session *s, const struct auth_user *u)
 {
 	s->user = *u;
 	s->state = ST_AUTH;
+	/* STARTTLS is over: the TLS private key leaves memory now. */
+	stream_end_tls_offer(s->stream);
 	free(s->maildir);
 	s->maildir = resolve_maildir(s->config->maildir, u->home);
 	mailstore_free(&s->store);
@@ -294,20 +299,35 @@ read_timeout(const struct session *s)
 	return left > 0 ? (int)left : 0;
 }
 
+/* The client cannot be written to any more: it stopped reading for
+ * write_timeout, or went away. The session ends; the first reason
+ * found is the one logged. */
+static void
+output_broken(struct session *s)
+{
+	s->closing = 1;
+	if (s->end_reason != NULL)
+		return;
+	s->end_reason = "error";
+	log_info("disconnect: %s rip=%s", s->stream->error, s->peer_ip);
+}
+
 /* Fills the input buffer. Returns 0, or -1 when the session must end
  * (s->closing set, any last words written). */
 static int
 fill_input(struct session *s)
 {
+	int timeout = read_timeout(s);
 	ssize_t n;
 
 	if (stream_flush(s->stream) < 0) {
-		s->closing = 1;
-		if (s->end_reason == NULL)
-			s->end_reason = "error";
+		output_broken(s);
 		return -1;
 	}
-	n = stream_read(s->stream, s->in, sizeof(s->in), read_timeout(s));
+	/* RFC 5465 3.1: with NOTIFY, events go out while we wait. */
+	if (notify_wait(s, &timeout) < 0)
+		return -1;
+	n = stream_read(s->stream, s->in, sizeof(s->in), timeout);
 	if (n > 0) {
 		s->in_pos = 0;
 		s->in_len = (size_t)n;
@@ -382,6 +402,13 @@ admissible(struct session *s, const struct command *cmd)
 			    s->state == ST_NOT_AUTH ?
 			    "is not allowed before login; log in first" :
 			    "needs a selected mailbox; SELECT one first");
+		def = NULL;
+	} else if ((session_enabled(s, SESSION_EXT_UTF8_ACCEPT) ||
+		    session_enabled(s, SESSION_EXT_IMAP4REV2)) &&
+		   !utf8args_valid(cmd)) {
+		/* RFC 6855 3: invalid UTF-8 in a quoted string is BAD. */
+		resp_tagged(s->stream, cmd->tag, "BAD", "Invalid UTF-8 in a "
+			    "quoted string");
 		def = NULL;
 	}
 	if (def == NULL)
@@ -466,7 +493,9 @@ dispatch(struct session *s, const struct command *cmd)
 	count_command(s, cmd);
 	if (def->fn == cmd_idle)
 		update_title(s, "IDLE");
+	notify_before(s, cmd);
 	def->fn(s, cmd);
+	notify_after(s, cmd);
 	if (def->fn == cmd_logout && s->closing && s->end_reason == NULL)
 		s->end_reason = "logout";
 	/* Commands pipelined behind the login were read before the trace
@@ -519,6 +548,8 @@ session_announce(struct session *s, int allow_expunge, int uid_fetch)
 	context_before(s, allow_expunge);
 	view_announce(s->sel.view, s->stream, allow_expunge, uid_fetch);
 	context_after(s);
+	notify_announced(s);            /* MessageNew's FETCH (RFC 5465 5.2) */
+	urlauth_announce(s);            /* a RESETKEY (RFC 4467) */
 	return 0;
 }
 
@@ -616,7 +647,8 @@ serve(struct session *s)
 			s->closing = 1;
 		}
 	}
-	stream_flush(s->stream);
+	if (stream_flush(s->stream) < 0)
+		output_broken(s);
 }
 
 static void
@@ -714,6 +746,7 @@ session_run(const struct session_params *p)
 	if (s->state != ST_NOT_AUTH)
 		log_logout(s);
 	rawlog_free(&s->rawlog);
+	notify_stop(s);
 	session_unselect(s);
 	literal_close(s);
 	stream_free(&s->stream);

@@ -240,7 +240,7 @@ status_write(struct session *s, const char *name, const char *dir,
 		return r == FOLDER_INUSE ? r : -1;
 	src.m = folder_msgs(src.f, &src.n);
 	stream_puts(s->stream, "* STATUS ");
-	mboxwire_put_name(s->stream, *dir ? name : "INBOX");
+	mboxwire_put_name(s, *dir ? name : "INBOX");
 	stream_puts(s->stream, " (");
 	for (size_t k = 0; k < N_ITEMS; k++) {
 		if (!(mask & ((status_mask)1 << k)))

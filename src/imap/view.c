@@ -321,10 +321,11 @@ announce_flags(struct view *v, struct stream *out, int uid_fetch)
 		stream_printf(out, "* %zu FETCH (", i + 1);
 		/* RFC 7162 3.2.4: UID and MODSEQ in every untagged FETCH
 		 * once CONDSTORE is on. */
-		if (uid_fetch || (v->mode & VIEW_MODSEQ))
+		if (uid_fetch || (v->mode & (VIEW_MODSEQ | VIEW_REV2)))
 			stream_printf(out, "UID %u ", m->uid);
 		stream_puts(out, "FLAGS ");
-		flags_write(out, m->flags, m->keywords, m->recent, v->kw);
+		flags_write(out, m->flags, m->keywords,
+			    m->recent && !(v->mode & VIEW_REV2), v->kw);
 		if (v->mode & VIEW_MODSEQ) {
 			uint64_t ms = folder_modseq(v->f, m->uid);
 			stream_printf(out, " MODSEQ (%llu)",
@@ -333,6 +334,14 @@ announce_flags(struct view *v, struct stream *out, int uid_fetch)
 		}
 		stream_puts(out, ")\r\n");
 	}
+}
+
+unsigned
+view_due(const struct view *v)
+{
+	return (v->ngone > 0 ? VIEW_DUE_EXPUNGE : 0) |
+	       (v->map.n != v->told_exists ? VIEW_DUE_EXISTS : 0) |
+	       (v->nflags_due > 0 ? VIEW_DUE_FLAGS : 0);
 }
 
 void
@@ -350,7 +359,8 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 		stream_printf(out, "* %zu EXISTS\r\n", v->map.n);
 		v->told_exists = (uint32_t)v->map.n;
 		recent = view_recent(v);
-		stream_printf(out, "* %u RECENT\r\n", recent);
+		if (!(v->mode & VIEW_REV2))
+			stream_printf(out, "* %u RECENT\r\n", recent);
 		v->told_recent = recent;
 	}
 	if (v->nflags_due > 0)

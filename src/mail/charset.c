@@ -10,6 +10,7 @@
  * Some labels that mail uses but glibc does not know, or knows as a
  * narrower set, are mapped to the superset mail readers use. */
 #include <errno.h>
+#include <stdint.h>
 #include <iconv.h>
 #include <string.h>
 #include <strings.h>
@@ -128,6 +129,17 @@ utf8_validate(const unsigned char *data, size_t len, struct buf *out)
 	size_t i = 0, start = 0, n;
 
 	while (i < len) {
+		/* ASCII eight bytes at a time: most text is. */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, data + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
 		n = utf8_seq_len(data + i, len - i);
 		if (n > 0) {
 			i += n;
@@ -243,6 +255,27 @@ charset_fold(const unsigned char *utf8, size_t len, struct buf *out)
 	unsigned cp;
 
 	while (i < len) {
+		/* A run of ASCII (NUL aside, which becomes U+FFFD) is copied
+		 * and lowered in place: most text is, and one call per
+		 * character was most of a SEARCH BODY. */
+		for (k = i; k < len && utf8[k] != 0 && utf8[k] < 0x80; k++)
+			;
+		if (k > i) {
+			size_t at = out->len, room = out->max - out->len;
+			int full = k - i > room;
+
+			/* What fits goes in, as one character at a time did. */
+			if (buf_append(out, utf8 + i, full ? room : k - i) < 0)
+				return -1;
+			for (unsigned char *p = out->data + at,
+			     *end = out->data + out->len; p < end; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p += 0x20;
+			if (full)
+				return -1;
+			i = k;
+			continue;
+		}
 		n = utf8_seq_len(utf8 + i, len - i);
 		if (n == 0) {
 			if (buf_append(out, REPLACEMENT, 3) < 0)
@@ -257,5 +290,16 @@ charset_fold(const unsigned char *utf8, size_t len, struct buf *out)
 			return -1;
 		i += n;
 	}
+	return 0;
+}
+
+int
+charset_ascii_safe(const char *charset)
+{
+	if (charset == NULL || is_utf8_name(charset))
+		return 1;
+	if (strncasecmp(charset, "iso-8859-", 9) == 0 ||
+	    strncasecmp(charset, "windows-125", 11) == 0)
+		return 2;
 	return 0;
 }

@@ -25,17 +25,47 @@ is_b64_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Decoded bytes gather here and go to the buffer a block at a time:
+ * one call per quantum was most of the decoding's cost. */
+struct b64_out {
+	unsigned char b[3072];
+	size_t n;
+	struct buf *out;
+};
+
+static int
+b64_flush(struct b64_out *o)
+{
+	int r = buf_append(o->out, o->b, o->n);
+
+	o->n = 0;
+	return r;
+}
+
 /* Emits the bytes of a quantum of n (2..4) sextets. */
 static int
-b64_emit(unsigned long q, int n, struct buf *out)
+b64_emit(unsigned long q, int n, struct b64_out *o)
 {
-	unsigned char b[3];
-
 	q <<= 6 * (4 - n);
-	b[0] = (unsigned char)(q >> 16);
-	b[1] = (unsigned char)(q >> 8);
-	b[2] = (unsigned char)q;
-	return buf_append(out, b, (size_t)(n - 1));
+	if (o->n + 3 > sizeof(o->b) && b64_flush(o) < 0)
+		return -1;
+	o->b[o->n] = (unsigned char)(q >> 16);
+	o->b[o->n + 1] = (unsigned char)(q >> 8);
+	o->b[o->n + 2] = (unsigned char)q;
+	o->n += (size_t)(n - 1);
+	return 0;
+}
+
+/* base64_value(c, 0) for every byte, -1 outside the alphabet. */
+static signed char b64_table[256];
+
+static void
+b64_table_init(void)
+{
+	if (b64_table['B'] == 1)
+		return;
+	for (int c = 0; c < 256; c++)
+		b64_table[c] = (signed char)base64_value((unsigned char)c, 0);
 }
 
 static enum decode_result
@@ -44,9 +74,11 @@ decode_base64(const unsigned char *d, size_t len, int strict,
 {
 	unsigned long q = 0;
 	int n = 0, pad = 0;
+	struct b64_out o = { .n = 0, .out = out };
 
+	b64_table_init();
 	for (size_t i = 0; i < len; i++) {
-		int v = base64_value(d[i], 0);
+		int v = b64_table[d[i]];
 
 		if (is_b64_space(d[i]))
 			continue;
@@ -63,24 +95,27 @@ decode_base64(const unsigned char *d, size_t len, int strict,
 			goto bad;
 		q = q << 6 | (unsigned long)v;
 		if (++n == 4) {
-			if (b64_emit(q, 4, out) < 0)
+			if (b64_emit(q, 4, &o) < 0)
 				return DECODE_OVERFLOW;
 			q = 0;
 			n = 0;
 		}
 		continue;
 bad:
-		if (strict)
+		if (strict) {
+			(void)b64_flush(&o);
 			return DECODE_INVALID;
+		}
 		if (d[i] == '=' || pad > 0)
 			break;          /* the data ends at its padding */
 	}
 	if (n == 1 || (strict && n > 0 && pad == 0) ||
 	    (strict && n == 2 && pad == 1))
-		return strict ? DECODE_INVALID : DECODE_OK;
-	if (n > 1 && b64_emit(q, n, out) < 0)
+		return strict ? DECODE_INVALID :
+			b64_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
+	if (n > 1 && b64_emit(q, n, &o) < 0)
 		return DECODE_OVERFLOW;
-	return DECODE_OK;
+	return b64_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
 }
 
 static int

@@ -362,3 +362,26 @@ envelope_write(const unsigned char *hdr, size_t len, struct arena *a,
 		return -1;
 	return buf_append_byte(out, ')');
 }
+
+int
+envelope_field(const char *name)
+{
+	for (int i = 0; i < ENV_COUNT; i++)
+		if (strcasecmp(name, env_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+envelope_fields(const unsigned char *hdr, size_t len, struct buf *out)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f))
+		if (field_index(&f) >= 0 &&
+		    buf_append(out, f.raw, f.raw_len) < 0)
+			return -1;
+	return 0;
+}

@@ -729,8 +729,10 @@ scan_body(struct ctx *c, size_t pos, struct bnd **b_r, size_t *bpos_r)
 		*bpos_r = pos;
 		return pos;
 	}
+	/* A boundary line starts with "--": only such lines are looked
+	 * at, which skips the lines of base64 in one search. */
 	while (pos < c->len &&
-	       (nl = memchr(c->d + pos, '\n', c->len - pos)) != NULL) {
+	       (nl = memmem(c->d + pos, c->len - pos, "\n--", 3)) != NULL) {
 		size_t at = (size_t)(nl - c->d);
 
 		pos = at + 1;

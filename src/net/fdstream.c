@@ -2,9 +2,10 @@
  *
  * Non-blocking descriptors and poll() with deadlines everywhere: a read
  * waits at most what the session allows, a write or a handshake at most
- * FDSTREAM_IO_TIMEOUT. With TLS, OpenSSL may need to write while we read
- * and the other way round (SSL_ERROR_WANT_*), so each wait polls for what
- * OpenSSL asked for, not for what the caller is doing. */
+ * the stream's I/O timeout (write_timeout). With TLS, OpenSSL may need to
+ * write while we read and the other way round (SSL_ERROR_WANT_*), so each
+ * wait polls for what OpenSSL asked for, not for what the caller is
+ * doing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 
 #include "net/deflate.h"
 #include "net/fdstream.h"
+#include "net/tls.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -28,6 +30,8 @@ struct fdstream {
 	int out_fd;
 	SSL_CTX *tls_ctx;       /* offered for STARTTLS, or NULL */
 	SSL *ssl;               /* once TLS runs */
+	int io_timeout_ms;      /* a write's or a handshake's deadline */
+	int write_failed;       /* the output is broken for good */
 	char security[128];
 };
 
@@ -139,10 +143,16 @@ fd_write(struct stream *s, const void *data, size_t len)
 {
 	struct fdstream *f = s->ctx;
 	const unsigned char *p = data;
-	long long deadline = deadline_after(FDSTREAM_IO_TIMEOUT * 1000);
+	long long deadline = deadline_after(f->io_timeout_ms);
 	ssize_t n;
 	int w;
 
+	/* After a failed write the peer has lost bytes of a response:
+	 * nothing after them can make sense to it, and each further write
+	 * must not wait out the timeout again (a 50 MB FETCH is 800 of
+	 * them). s->error still says why. */
+	if (f->write_failed)
+		return STREAM_ERROR;
 	while (len > 0) {
 		if (f->ssl != NULL) {
 			int r = SSL_write(f->ssl, p, len > INT32_MAX ? INT32_MAX : (int)len);
@@ -163,6 +173,7 @@ fd_write(struct stream *s, const void *data, size_t len)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				stream_set_error(s, "write: %s", strerror(errno));
+				f->write_failed = 1;
 				return STREAM_ERROR;
 			}
 			w = wait_fd(f->out_fd, POLLOUT, deadline);
@@ -173,10 +184,22 @@ fd_write(struct stream *s, const void *data, size_t len)
 			else
 				stream_set_error(s, "write: %s", w == 0 ?
 						 "timed out" : strerror(errno));
+			f->write_failed = 1;
 			return STREAM_ERROR;
 		}
 	}
 	return 0;
+}
+
+/* stream_ops.flush: fd_write sends everything it is given, so there is
+ * nothing to push; but a flush point is where the caller learns that the
+ * output broke earlier, when the write that failed is long gone. */
+static int
+fd_flush(struct stream *s)
+{
+	struct fdstream *f = s->ctx;
+
+	return f->write_failed ? STREAM_ERROR : 0;
 }
 
 /* stream_ops.wait: one poll on the input and extra_fd. Bytes OpenSSL has
@@ -215,7 +238,7 @@ static int
 fd_start_tls(struct stream *s)
 {
 	struct fdstream *f = s->ctx;
-	long long deadline = deadline_after(FDSTREAM_IO_TIMEOUT * 1000);
+	long long deadline = deadline_after(f->io_timeout_ms);
 	int r, w;
 
 	if (f->tls_ctx == NULL || f->ssl != NULL) {
@@ -241,7 +264,31 @@ fd_start_tls(struct stream *s)
 	}
 	snprintf(f->security, sizeof(f->security), "%s %s",
 		 SSL_get_version(f->ssl), SSL_get_cipher_name(f->ssl));
+	/* The key's work is done: out of this process's memory with it. */
+	if (tls_forget_key(f->tls_ctx, f->ssl) < 0)
+		log_warn("TLS: cannot drop the private key after the "
+			 "handshake; it stays in the session's memory");
 	return 0;
+}
+
+static const struct stream_ops fd_ops_plain;
+
+/* stream_ops.end_tls_offer: no handshake will come (the session logged
+ * in); the key goes, and STARTTLS with it. */
+static void
+fd_end_tls_offer(struct stream *s)
+{
+	struct fdstream *f = s->ctx;
+
+	/* With TLS running, the handshake has dropped the key already. */
+	if (f->tls_ctx == NULL || f->ssl != NULL)
+		return;
+	if (tls_forget_key(f->tls_ctx, NULL) < 0)
+		log_warn("TLS: cannot drop the private key at login; it "
+			 "stays in the session's memory");
+	SSL_CTX_free(f->tls_ctx);
+	f->tls_ctx = NULL;
+	s->ops = &fd_ops_plain;
 }
 
 static const char *
@@ -301,7 +348,9 @@ static const struct stream_ops fd_ops = {
 	.security = fd_security,
 	.destroy = fd_destroy,
 	.wait = fd_wait,
+	.flush = fd_flush,
 	.start_deflate = deflate_stream_start,
+	.end_tls_offer = fd_end_tls_offer,
 };
 
 static const struct stream_ops fd_ops_plain = {
@@ -311,6 +360,7 @@ static const struct stream_ops fd_ops_plain = {
 	.security = fd_security,
 	.destroy = fd_destroy,
 	.wait = fd_wait,
+	.flush = fd_flush,
 	.start_deflate = deflate_stream_start,
 };
 
@@ -332,9 +382,24 @@ fdstream_new(int in_fd, int out_fd, SSL_CTX *tls)
 		fatal("out of memory");
 	f->in_fd = in_fd;
 	f->out_fd = out_fd;
+	f->io_timeout_ms = FDSTREAM_IO_TIMEOUT * 1000;
 	if (tls != NULL && SSL_CTX_up_ref(tls) == 1)
 		f->tls_ctx = tls;
 	set_nonblock(in_fd);
 	set_nonblock(out_fd);
 	return stream_new(f->tls_ctx ? &fd_ops : &fd_ops_plain, f);
+}
+
+void
+fdstream_set_io_timeout(struct stream *s, long seconds)
+{
+	struct fdstream *f = s->ctx;
+
+	if (s->ops != &fd_ops && s->ops != &fd_ops_plain)
+		return;         /* not ours (any more): nothing to set */
+	if (seconds < 1)
+		seconds = 1;
+	if (seconds > INT32_MAX / 1000)
+		seconds = INT32_MAX / 1000;
+	f->io_timeout_ms = (int)seconds * 1000;
 }

@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <sys/inotify.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ struct folder {
 	int watch_fd;           /* inotify on new/ and cur/, or -1 */
 	struct uidlist *ul;
 	struct mindex *ix;      /* MODSEQs, skua.index */
-	struct mindex_msg *mm;  /* scratch for mindex_update, cap entries */
+	struct mindex_msg *mm;  /* scratch for mindex_update, n entries */
 	struct arena *names;    /* file names of msgs; reset by full syncs */
 	struct store_msg *msgs;
 	size_t n, cap;
@@ -79,12 +80,17 @@ struct folder {
 	int synced;
 	uint32_t uidvalidity;   /* as the session was told */
 	struct uids added, expunged, flagged;
+	int batch;              /* inside folder_flags_batch_begin/end */
+	struct mindex_msg *pend; /* flag changes the batch owes skua.index */
+	size_t npend, cappend;
+	int cur_fd;             /* cur/, for renameat; -1 until needed */
 	char err[512];
 };
 
 struct folder_append {
 	struct folder *f;
 	int fd;
+	int adopted;            /* fd is the caller's unnamed file */
 	char tmp_path[4200];
 };
 
@@ -140,6 +146,28 @@ uids_push(struct uids *u, uint32_t uid)
 		u->cap = cap;
 	}
 	u->v[u->n++] = uid;
+}
+
+static void
+uids_release(struct uids *u)
+{
+	free(u->v);
+	u->v = NULL;
+	u->n = u->cap = 0;
+}
+
+/* After the scan of a big folder, hands the freed scratch (file names,
+ * sort arrays: several times what stays) back to the system, so that
+ * an idle session's memory is what it keeps, not what it once used. */
+static void
+heap_trim(size_t n)
+{
+#ifdef __GLIBC__
+	if (n >= 4096)
+		malloc_trim(0);
+#else
+	(void)n;
+#endif
 }
 
 static int
@@ -391,11 +419,9 @@ msgs_reserve(struct folder *f, size_t n)
 	if (n <= f->cap)
 		return;
 	struct store_msg *m = realloc(f->msgs, n * sizeof(*m));
-	struct mindex_msg *mm = realloc(f->mm, n * sizeof(*mm));
-	if (m == NULL || mm == NULL)
+	if (m == NULL)
 		abort();
 	f->msgs = m;
-	f->mm = mm;
 	f->cap = n;
 }
 
@@ -482,12 +508,16 @@ index_sync(struct folder *f, const char **err_r)
 
 	if (f->ix == NULL)
 		return 0;
+	/* scratch only for the call: an idle session keeps no copy */
+	f->mm = xmalloc((f->n + 1) * sizeof(*f->mm));
 	for (size_t i = 0; i < f->n; i++) {
 		f->mm[i].uid = f->msgs[i].uid;
 		f->mm[i].flags = f->msgs[i].flags;
 		f->mm[i].keywords = f->msgs[i].keywords;
 	}
 	r = mindex_update(f->ix, f->mm, f->n, MINDEX_FULL, err_r);
+	free(f->mm);
+	f->mm = NULL;
 	if (r == MINDEX_RESET) {
 		*err_r = "the folder's UIDVALIDITY changed; select it again";
 		return FOLDER_RESET;
@@ -648,6 +678,8 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 {
 	int moved, r;
 
+	if (f->batch && folder_flags_batch_end(f, err_r) < 0)
+		return -1;
 	changes_reset(f);
 	if (f->uidvalidity != 0 &&
 	    uidlist_uidvalidity(f->ul) != f->uidvalidity) {
@@ -667,6 +699,7 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 		return r == FOLDER_INUSE || r == FOLDER_OVERQUOTA ? r : -1;
 	if ((r = index_sync(f, err_r)) < 0)
 		return r;
+	heap_trim(f->n);
 	changes_report(f, ch);
 	/* Another writer may have started the folder afresh under us. */
 	if (f->uidvalidity != 0 &&
@@ -757,13 +790,14 @@ open_failed(struct folder **fp, const char **err_r)
 	folder_close(fp);
 }
 
-int
-folder_open(const char *root, const char *dir, int readonly,
-	    struct folder **f_r, const char **err_r)
+/* The part of opening common to both kinds: the structure, the checks
+ * on cur/ and new/, the uidlist. Returns the folder, or NULL with
+ * *err_r (the folder closed). */
+static struct folder *
+open_common(const char *root, const char *dir, int readonly, int *damaged_r,
+	    const char **err_r)
 {
 	struct folder *f = calloc(1, sizeof(*f));
-	char path[4200];
-	int damaged = 0, r = 0;
 
 	if (f == NULL)
 		abort();
@@ -773,43 +807,124 @@ folder_open(const char *root, const char *dir, int readonly,
 	f->newdir = path_join(dir, "new");
 	f->readonly = readonly;
 	f->watch_fd = -1;
+	f->cur_fd = -1;
 	f->names = arena_new(4096);
 	f->quota_counted = strcmp(dir, root) == 0 ||
 		quota_folder_counted(last_component(dir));
 	if (!real_dir(f->cur) || !real_dir(f->newdir)) {
 		*err_r = ferr(f, "not a Maildir folder:", f->cur);
 		open_failed(&f, err_r);
-		return -1;
+		return NULL;
 	}
-	if (uidlist_open(dir, root, &f->ul, &damaged, err_r) < 0 ||
-	    (r = folder_sync(f, NULL, err_r)) < 0) {
+	if (uidlist_open(dir, root, &f->ul, damaged_r, err_r) < 0) {
 		open_failed(&f, err_r);
-		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
+		return NULL;
 	}
-	/* A damaged list must be rewritten before Dovecot reads it (it
-	 * would throw the whole file away), and a new folder's UIDVALIDITY
-	 * is only ours once the file exists. */
-	snprintf(path, sizeof(path), "%s/dovecot-uidlist", dir);
+	return f;
+}
+
+/* A damaged list must be rewritten before Dovecot reads it (it would
+ * throw the whole file away), and a new folder's UIDVALIDITY is only
+ * ours once the file exists. Returns 0, or an error of folder_open. */
+static int
+list_settle(struct folder *f, int damaged, const char **err_r)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist", f->dir);
 	if (damaged || access(path, F_OK) < 0) {
-		if (uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0) {
-			r = update_fail(err_r);
-			open_failed(&f, err_r);
-			return r;
-		}
+		if (uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0)
+			return update_fail(err_r);
 	} else if (uidlist_refresh(f->ul, err_r) < 0) {
 		/* The file may have been written by another process since
 		 * we found it missing: its UIDVALIDITY wins over the one we
 		 * made up, so take it before telling anyone ours. */
-		open_failed(&f, err_r);
 		return -1;
 	}
 	f->uidvalidity = uidlist_uidvalidity(f->ul);
+	return 0;
+}
+
+/* 1 when t is later than u. */
+static int
+ts_after(const struct timespec *t, const struct timespec *u)
+{
+	return t->tv_sec > u->tv_sec ||
+	       (t->tv_sec == u->tv_sec && t->tv_nsec > u->tv_nsec);
+}
+
+/* 1 when nothing can have come into cur/ or new/ since the uidlist was
+ * last written (neither directory changed after it), so that no file
+ * waits for a UID: then an append may go without the scan, and its UID
+ * still comes after those of the mail delivered before it. */
+static int
+list_is_current(struct folder *f)
+{
+	struct timespec c, n, l;
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist", f->dir);
+	return mtime_of(path, &l) == 0 && mtime_of(f->cur, &c) == 0 &&
+	       mtime_of(f->newdir, &n) == 0 && !ts_after(&c, &l) &&
+	       !ts_after(&n, &l);
+}
+
+int
+folder_open_dest(const char *root, const char *dir, struct folder **f_r,
+		 const char **err_r)
+{
+	struct folder *f;
+	uint32_t floor;
+	int damaged = 0, missing, r;
+
+	if ((f = open_common(root, dir, 1, &damaged, err_r)) == NULL)
+		return -1;
+	if (damaged || !list_is_current(f)) {
+		folder_close(&f);
+		return folder_open(root, dir, 1, f_r, err_r);
+	}
+	if ((r = list_settle(f, damaged, err_r)) < 0) {
+		open_failed(&f, err_r);
+		return r;
+	}
+	/* As a read-only sync would: where recent mail starts, when no
+	 * session has said so yet, is before what we add. */
+	floor = recent_floor(f, uidlist_next_uid(f->ul), &missing);
+	if (missing)
+		recent_claim(f, floor);
+	*f_r = f;
+	return 0;
+}
+
+int
+folder_open(const char *root, const char *dir, int readonly,
+	    struct folder **f_r, const char **err_r)
+{
+	struct folder *f;
+	int damaged = 0, r = 0;
+
+	if ((f = open_common(root, dir, readonly, &damaged, err_r)) == NULL)
+		return -1;
+	if ((r = folder_sync(f, NULL, err_r)) < 0) {
+		open_failed(&f, err_r);
+		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
+	}
+	if ((r = list_settle(f, damaged, err_r)) < 0) {
+		open_failed(&f, err_r);
+		return r;
+	}
 	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
 	    index_sync(f, err_r) < 0 ||
 	    (!readonly && import_courier_keywords(f, err_r) < 0)) {
 		open_failed(&f, err_r);
 		return -1;
 	}
+	/* The first sync's report (every message "added") is not wanted:
+	 * its arrays would stay as big as the folder. */
+	uids_release(&f->added);
+	uids_release(&f->expunged);
+	uids_release(&f->flagged);
+	heap_trim(f->n);
 	*f_r = f;
 	return 0;
 }
@@ -847,22 +962,29 @@ folder_mailbox_guid(struct folder *f, const char **err_r)
 	return uidlist_guid(f->ul);
 }
 
+/* A destination folder (folder_open_dest) has no index: it knows no
+ * MODSEQs. */
 uint64_t
 folder_highestmodseq(const struct folder *f)
 {
-	return mindex_highest(f->ix);
+	return f->ix != NULL ? mindex_highest(f->ix) : 0;
 }
 
 uint64_t
 folder_modseq(const struct folder *f, uint32_t uid)
 {
-	return mindex_modseq(f->ix, uid);
+	return f->ix != NULL ? mindex_modseq(f->ix, uid) : 0;
 }
 
 int
 folder_expunged_since(const struct folder *f, uint64_t modseq,
 		      uint32_t **uids_r, size_t *n_r)
 {
+	if (f->ix == NULL) {
+		*uids_r = NULL;
+		*n_r = 0;
+		return 0;
+	}
 	return mindex_expunged_since(f->ix, modseq, uids_r, n_r);
 }
 
@@ -989,13 +1111,48 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 	return -1;
 }
 
+/* Renames cur/from to cur/to through a descriptor of cur/, so that the
+ * kernel does not walk the folder's path twice per message. */
+static int
+rename_in_cur(struct folder *f, const char *from, const char *to)
+{
+	if (f->cur_fd < 0) {
+		f->cur_fd = open(f->cur, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				 O_CLOEXEC);
+		if (f->cur_fd < 0)
+			return -1;
+	}
+	return renameat(f->cur_fd, from, f->cur_fd, to);
+}
+
+static void
+pend_push(struct folder *f, const struct mindex_msg *mm)
+{
+	if (f->npend == f->cappend) {
+		f->cappend = f->cappend ? f->cappend * 2 : 256;
+		f->pend = xrealloc(f->pend, f->cappend * sizeof(*f->pend));
+	}
+	f->pend[f->npend++] = *mm;
+}
+
+/* 1 when the batch changed messages in increasing UID order, each once
+ * (the usual "1:*"). */
+static int
+pend_sorted(const struct folder *f)
+{
+	for (size_t i = 1; i < f->npend; i++)
+		if (f->pend[i].uid <= f->pend[i - 1].uid)
+			return 0;
+	return 1;
+}
+
 int
 folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 		    unsigned del_flags, uint32_t add_keywords,
 		    uint32_t del_keywords, const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
-	char from[4352], to[4352], name[FILENAME_MAX_LEN + 1];
+	char from[4352], name[FILENAME_MAX_LEN + 1];
 	struct mfilename now;
 	unsigned flags;
 	uint32_t keywords;
@@ -1015,11 +1172,10 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 		}
 		if (strcmp(name, m->name) == 0)
 			goto done;
-		msg_path(f, m, from, sizeof(from));
-		snprintf(to, sizeof(to), "%s/%s", f->cur, name);
-		if (rename(from, to) == 0)
+		if (rename_in_cur(f, m->name, name) == 0)
 			goto done;
 		if (errno != ENOENT) {
+			msg_path(f, m, from, sizeof(from));
 			*err_r = ferr(f, "cannot rename", from);
 			return -1;
 		}
@@ -1033,10 +1189,71 @@ done:
 	m->keywords = keywords;
 	if (f->ix != NULL) {
 		struct mindex_msg one = { uid, flags, keywords };
+		if (f->batch) {
+			pend_push(f, &one);
+			return 0;
+		}
 		if (mindex_update(f->ix, &one, 1, MINDEX_PARTIAL, err_r) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+void
+folder_flags_batch_begin(struct folder *f)
+{
+	f->batch = 1;
+	f->npend = 0;
+}
+
+static int
+mm_uid_cmp(const void *a, const void *b)
+{
+	const struct mindex_msg *x = a, *y = b;
+
+	return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+int
+folder_flags_batch_end(struct folder *f, const char **err_r)
+{
+	size_t n = 0;
+	int r = 0;
+
+	f->batch = 0;
+	if (f->npend == 0 || f->ix == NULL)
+		goto out;
+	/* A set such as "5,1:3,2" changes messages out of UID order and
+	 * some twice: the index wants them sorted and each once, with
+	 * the last change, which the message's entry holds. */
+	if (!pend_sorted(f)) {
+		qsort(f->pend, f->npend, sizeof(*f->pend), mm_uid_cmp);
+		for (size_t i = 0; i < f->npend; i++) {
+			if (n > 0 && f->pend[n - 1].uid == f->pend[i].uid) {
+				const struct store_msg *m =
+					msg_find(f, f->pend[i].uid);
+				/* the entry holds the final state */
+				if (m != NULL) {
+					f->pend[n - 1].flags = m->flags;
+					f->pend[n - 1].keywords = m->keywords;
+				}
+				continue;
+			}
+			f->pend[n++] = f->pend[i];
+		}
+		f->npend = n;
+	}
+	if (mindex_update(f->ix, f->pend, f->npend, MINDEX_PARTIAL,
+			  err_r) < 0)
+		r = -1;
+out:
+	f->npend = 0;
+	if (f->cappend > 4096) {        /* a big STORE's array goes */
+		free(f->pend);
+		f->pend = NULL;
+		f->cappend = 0;
+	}
+	return r;
 }
 
 int
@@ -1136,6 +1353,69 @@ folder_append_begin(struct folder *f, struct folder_append **a_r, int *fd_r,
 	return 0;
 }
 
+int
+folder_append_adopt(struct folder *f, int fd, struct folder_append **a_r,
+		    const char **err_r)
+{
+	struct folder_append *a = xcalloc(1, sizeof(*a));
+
+	(void)err_r;
+	a->f = f;
+	a->fd = fd;
+	a->adopted = 1;
+	snprintf(a->tmp_path, sizeof(a->tmp_path), "%s/(literal)", f->dir);
+	*a_r = a;
+	return 0;
+}
+
+/* An adopted file that cannot be linked where it is: its bytes go into
+ * a file of tmp/ as folder_append_begin makes, which the commit then
+ * links as usual. Returns 0, FOLDER_OVERQUOTA or -1 with *err_r. */
+static int
+adopt_copy(struct folder_append *a, const char **err_r)
+{
+	struct folder_append *b;
+	char buf[65536];
+	off_t off = 0;
+	ssize_t n;
+	int fd, r;
+
+	if ((r = folder_append_begin(a->f, &b, &fd, err_r)) != 0)
+		return r;
+	while ((n = pread(a->fd, buf, sizeof(buf), off)) > 0) {
+		if (write(fd, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+		off += n;
+	}
+	if (n < 0) {
+		r = write_fail(a->f, "cannot copy into", b->tmp_path, err_r);
+		folder_append_abort(&b);
+		return r;
+	}
+	a->fd = b->fd;
+	a->adopted = 0;
+	memcpy(a->tmp_path, b->tmp_path, sizeof(a->tmp_path));
+	free(b);
+	return 0;
+}
+
+/* Gives the message its name in cur/: a link of the file in tmp/, or of
+ * the adopted unnamed file through /proc (linkat with AT_EMPTY_PATH
+ * would want a privilege). link, not rename: it fails rather than
+ * replace an existing file. Returns 0, or -1 with errno. */
+static int
+append_link(struct folder_append *a, const char *path)
+{
+	char proc[64];
+
+	if (!a->adopted)
+		return link(a->tmp_path, path);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 /* Size with every bare LF counted as CRLF (RFC822.SIZE), read back from
  * the file, which is still in the page cache. */
 static int64_t
@@ -1171,7 +1451,7 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	struct stat st;
 	const char *bases[1];
 	int64_t vsize;
-	int ret = -1;
+	int ret = -1, r;
 
 	if (fstat(a->fd, &st) < 0 || (vsize = wire_size(a->fd, st.st_size)) < 0 ||
 	    fsync(a->fd) < 0 || futimens(a->fd, times) < 0) {
@@ -1188,13 +1468,27 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/%s", f->cur, name);
-	/* link, not rename: it fails rather than replace an existing file. */
-	if (link(a->tmp_path, path) < 0) {
+	r = append_link(a, path);
+	if (r < 0 && a->adopted && errno != EEXIST && errno != ENOSPC &&
+	    errno != EDQUOT) {
+		/* not linkable from where it is: copy, then as usual */
+		if ((ret = adopt_copy(a, err_r)) != 0)
+			goto fail;
+		ret = -1;
+		if (fsync(a->fd) < 0 || futimens(a->fd, times) < 0) {
+			ret = write_fail(f, "cannot write", a->tmp_path, err_r);
+			goto fail;
+		}
+		r = append_link(a, path);
+	}
+	if (r < 0) {
 		ret = write_fail(f, "cannot link", path, err_r);
 		goto fail;
 	}
-	unlink(a->tmp_path);
-	close(a->fd);
+	if (!a->adopted) {
+		unlink(a->tmp_path);
+		close(a->fd);
+	}
 	free(a);
 	*ap = NULL;
 	if (f->quota_counted && quota_add(f->root, st.st_size, 1, err_r) < 0)
@@ -1217,8 +1511,10 @@ folder_append_abort(struct folder_append **ap)
 
 	if (a == NULL)
 		return;
-	close(a->fd);
-	unlink(a->tmp_path);
+	if (!a->adopted) {      /* an adopted file is the caller's */
+		close(a->fd);
+		unlink(a->tmp_path);
+	}
 	free(a);
 	*ap = NULL;
 }
@@ -1449,6 +1745,9 @@ folder_close(struct folder **fp)
 		return;
 	if (f->watch_fd >= 0)
 		close(f->watch_fd);
+	if (f->cur_fd >= 0)
+		close(f->cur_fd);
+	free(f->pend);
 	uidlist_free(&f->ul);
 	mindex_free(&f->ix);
 	arena_free(&f->names);

@@ -43,6 +43,7 @@
 #define CACHE_VERSION   1
 #define REC_MAGIC       0x534b4352u
 #define COMPACT_MIN     65536
+#define QUEUE_MAX       (4u << 20)      /* queued bytes that force a flush */
 
 struct disk_hdr {
 	char magic[8];
@@ -94,6 +95,9 @@ struct mcache {
 	size_t n, cap;
 	int sorted;
 	int missing;            /* no file at the last load */
+	int readonly;           /* opened for reading only */
+	unsigned char *pend;    /* queued records (mcache_queue) */
+	size_t pend_len, pend_cap;
 	char err[512];
 };
 
@@ -229,7 +233,10 @@ map_file(struct mcache *c, size_t size)
 	unmap(c);
 	if (size == 0)
 		return 0;
-	c->map = mmap(NULL, size, PROT_READ, MAP_SHARED, c->fd, 0);
+	/* The walk reads a header in every page anyway: map them all at
+	 * once rather than fault them in one by one. */
+	c->map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		      c->fd, 0);
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
 		cerr(c, "cannot map", c->path);
@@ -263,6 +270,13 @@ load(struct mcache *c)
 	forget(c);
 	c->missing = 0;
 	c->fd = open(c->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	c->readonly = 0;
+	if (c->fd < 0 && (errno == EACCES || errno == EROFS ||
+			  errno == EPERM)) {
+		/* Readable, not writable: serve hits, put nothing. */
+		c->fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		c->readonly = c->fd >= 0;
+	}
 	if (c->fd < 0) {
 		c->missing = errno == ENOENT;
 		if (c->missing)
@@ -392,6 +406,10 @@ lock_fd(int fd, short type)
 static int
 lock_current(struct mcache *c)
 {
+	if (c->readonly) {
+		snprintf(c->err, sizeof(c->err), "%s is read-only", c->path);
+		return -1;
+	}
 	for (int tries = 0; tries < 100; tries++) {
 		struct stat st;
 		int r = refresh(c);
@@ -422,17 +440,17 @@ lock_current(struct mcache *c)
 	return -1;
 }
 
-int
-mcache_put(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
-	   const char **err_r)
+/* Appends the encoded record of uid to the queue; its hcrc, which
+ * covers the file offset, is set when it is written. */
+static int
+encode(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
+       const char **err_r)
 {
 	struct disk_rec r = { REC_MAGIC, 0, uid, 0, 0, 0 };
 	struct disk_fixed f = { e->psize, e->vsize, e->idate, e->hdr_len,
 				(uint32_t)e->nblobs };
-	size_t len = sizeof(r) + sizeof(f), pos = 0;
+	size_t len = sizeof(r) + sizeof(f), pos;
 	unsigned char *buf;
-	struct stat st;
-	off_t off;
 
 	if (uid == 0 || e->nblobs > MCACHE_MAX_BLOBS) {
 		*err_r = "mcache_put: bad record";
@@ -445,9 +463,14 @@ mcache_put(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
 		}
 		len += sizeof(struct disk_blob) + pad8(e->blobs[i].len);
 	}
-	buf = calloc(1, len);
-	if (buf == NULL)
-		abort();
+	if (c->pend_len + len > c->pend_cap) {
+		size_t cap = c->pend_cap ? c->pend_cap : QUEUE_MAX + 65536;
+		while (cap < c->pend_len + len)
+			cap *= 2;
+		c->pend = xrealloc(c->pend, cap);
+		c->pend_cap = cap;
+	}
+	buf = c->pend + c->pend_len;
 	pos = sizeof(r);
 	memcpy(buf + pos, &f, sizeof(f));
 	pos += sizeof(f);
@@ -457,21 +480,44 @@ mcache_put(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
 		memcpy(buf + pos, &b, sizeof(b));
 		if (b.len > 0)
 			memcpy(buf + pos + sizeof(b), e->blobs[i].data, b.len);
+		/* Padding is zero, so that the CRC is of known bytes. */
+		memset(buf + pos + sizeof(b) + b.len, 0, pad8(b.len) - b.len);
 		pos += sizeof(b) + pad8(b.len);
 	}
+	r.len = (uint32_t)len;
+	r.bcrc = (uint32_t)crc32(0, buf + sizeof(r), (uInt)(len - sizeof(r)));
+	memcpy(buf, &r, sizeof(r));
+	c->pend_len += len;
+	return 0;
+}
+
+int
+mcache_flush(struct mcache *c, const char **err_r)
+{
+	struct stat st;
+	off_t off;
+
+	if (c->pend_len == 0)
+		return 0;
+	if (c->readonly) {
+		c->pend_len = 0;
+		snprintf(c->err, sizeof(c->err), "%s is read-only", c->path);
+		*err_r = c->err;
+		return -1;
+	}
 	if (lock_current(c) < 0) {
-		free(buf);
+		c->pend_len = 0;
 		*err_r = c->err;
 		return -1;
 	}
 	/* Under the lock nobody writes: bytes after the last record are a
 	 * record torn by a killed writer. Zeroing its header makes walks
-	 * skip it rather than take its length over our record. */
+	 * skip it rather than take its length over our records. */
 	walk(c);
 	if (fstat(c->fd, &st) < 0)
 		goto fail;
 	if (c->walked < (size_t)st.st_size) {
-		static const unsigned char zero[sizeof(r)];
+		static const unsigned char zero[sizeof(struct disk_rec)];
 		size_t n = (size_t)st.st_size - c->walked;
 		if (n > sizeof(zero))
 			n = sizeof(zero);
@@ -479,21 +525,49 @@ mcache_put(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
 			goto fail;
 	}
 	off = (off_t)pad8((size_t)st.st_size);
-	r.len = (uint32_t)len;
-	r.hcrc = hdr_crc(&r, (uint64_t)off);
-	r.bcrc = (uint32_t)crc32(0, buf + sizeof(r), (uInt)(len - sizeof(r)));
-	memcpy(buf, &r, sizeof(r));
-	if (pwrite(c->fd, buf, len, off) != (ssize_t)len)
+	for (size_t pos = 0; pos < c->pend_len;) {
+		struct disk_rec r;
+
+		memcpy(&r, c->pend + pos, sizeof(r));
+		r.hcrc = hdr_crc(&r, (uint64_t)off + pos);
+		memcpy(c->pend + pos, &r, sizeof(r));
+		pos += r.len;
+	}
+	if (pwrite(c->fd, c->pend, c->pend_len, off) != (ssize_t)c->pend_len)
 		goto fail;
 	lock_fd(c->fd, F_UNLCK);
-	free(buf);
+	c->pend_len = 0;
 	return refresh(c) < 0 ? (*err_r = c->err, -1) : 0;
 fail:
 	cerr(c, "cannot write", c->path);
 	lock_fd(c->fd, F_UNLCK);
-	free(buf);
+	c->pend_len = 0;
 	*err_r = c->err;
 	return -1;
+}
+
+int
+mcache_queue(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
+	     const char **err_r)
+{
+	if (encode(c, uid, e, err_r) < 0)
+		return -1;
+	return c->pend_len >= QUEUE_MAX ? mcache_flush(c, err_r) : 0;
+}
+
+int
+mcache_put(struct mcache *c, uint32_t uid, const struct mcache_entry *e,
+	   const char **err_r)
+{
+	if (encode(c, uid, e, err_r) < 0)
+		return -1;
+	return mcache_flush(c, err_r);
+}
+
+int
+mcache_readonly(const struct mcache *c)
+{
+	return c->readonly;
 }
 
 int
@@ -567,7 +641,12 @@ mcache_free(struct mcache **cp)
 
 	if (c == NULL)
 		return;
+	if (c->pend_len > 0) {
+		const char *err;
+		(void)mcache_flush(c, &err);
+	}
 	forget(c);
+	free(c->pend);
 	free(c->slots);
 	free(c->path);
 	free(c->tmp_path);
@@ -640,6 +719,14 @@ mcache_get(struct mcache *c, uint32_t uid, struct mcache_entry *e)
 			return 0;
 		s = slot_find(c, uid);
 	}
+	return s != NULL && decode(c, s, e);
+}
+
+int
+mcache_peek(struct mcache *c, uint32_t uid, struct mcache_entry *e)
+{
+	const struct slot *s = slot_find(c, uid);
+
 	return s != NULL && decode(c, s, e);
 }
 

@@ -31,6 +31,7 @@
 
 #include "store/mutf7.h"
 #include "store/names.h"
+#include "store/netunicode.h"
 #include "util/buf.h"
 
 /* A base64 run of k characters decodes to at most 9k/8 bytes of UTF-8
@@ -52,11 +53,34 @@ static const char *const reserved_entries[] = {
 #define E_TOO_LONG        "Mailbox name too long"
 #define E_EMPTY           "Invalid mailbox name: Name is empty"
 #define E_CONTROL         "Control characters not allowed in mailbox names"
+#define E_NOT_NFC         "Mailbox name is not in Unicode Normalization " \
+			  "Form C (RFC 5198)"
 
 static int
 is_control(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
+}
+
+/* RFC 6855 3: a UTF-8 mailbox name "MUST NOT contain control characters
+ * (U+0000-U+001F and U+0080-U+009F), a delete character (U+007F), a line
+ * separator (U+2028), or a paragraph separator (U+2029)". The C0 range
+ * and DEL are check_control's; this finds the others in valid UTF-8
+ * (C2 80..C2 9F, E2 80 A8, E2 80 A9). A name that came as modified
+ * UTF-7 keeps the rules it always had. */
+static int
+net_unicode_bad(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return 1;
+		if (p[i] == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			return 1;
+	}
+	return 0;
 }
 
 /* Decodes the wire name into name (UTF-8). */
@@ -77,6 +101,14 @@ decode_wire(const char *wire, int wire_utf8, struct buf *name,
 	if (wire_utf8) {
 		if (!utf8_valid(wire, len) || buf_append(name, wire, len) < 0) {
 			*err_r = E_INVALID_UTF8;
+			return -1;
+		}
+		if (net_unicode_bad(wire, len)) {
+			*err_r = E_CONTROL;
+			return -1;
+		}
+		if (!netunicode_is_nfc(wire, len)) {
+			*err_r = E_NOT_NFC;
 			return -1;
 		}
 	} else if (mutf7_to_utf8(wire, len, name) < 0) {

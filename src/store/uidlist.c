@@ -40,8 +40,13 @@
  * still ours, renames it over dovecot-uidlist and fsyncs the directory.
  * A kill at any point leaves the old file or the new one. UIDs come only
  * from next_uid, which never goes down for a given UIDVALIDITY, so a UID
- * is never given twice. We always rewrite the whole file; Dovecot accepts
- * a file replaced under it (it compares inodes).
+ * is never given twice. Dovecot accepts a file replaced under it (it
+ * compares inodes). Like Dovecot, an update that only adds records to the
+ * very file we last read (APPEND, COPY, new mail) appends their lines in
+ * place and fdatasyncs them, instead of rewriting 100,000 lines for one:
+ * a kill mid-write leaves a last line without its newline, which readers
+ * drop and the next writer repairs by a rewrite; a failed write is cut
+ * off again.
  *
  * Memory. Each generation of the list lives in one arena: the file is
  * read into it and parsed in place, records point into it, and a hash
@@ -1063,6 +1068,101 @@ reread_locked(struct uidlist *l, struct state *ns, const char **err_r)
 	return 0;
 }
 
+/* Whether an update may append its records to the file in place, as
+ * Dovecot does for new mail: the file is the one we read (so it ends
+ * with a whole line: a torn one would have marked it damaged), needs no
+ * rewrite, and loses no record. */
+static int
+appendable(struct uidlist *l, const char *const *gone, size_t n_gone,
+	   const char **err_r)
+{
+	const struct state *s = &l->s;
+
+	if (!s->exists || s->dirty || s->damaged || s->guid[0] == '\0' ||
+	    changed_on_disk(l, err_r) != 0)
+		return 0;
+	for (size_t i = 0; i < n_gone; i++)
+		if (find_base(s, gone[i]) >= 0)
+			return 0;
+	return 1;
+}
+
+/* Takes the records from n0 on out of the list again (a failed
+ * append): the list is as it was before. */
+static void
+unpush(struct state *s, size_t n0, uint32_t next0)
+{
+	s->n = n0;
+	s->next_uid = next0;
+	hash_rebuild(s, s->n);
+}
+
+/* Under the lock: gives UIDs to the new bases and appends their lines
+ * to the file, fdatasync'ed (the header's N then lags, which readers
+ * expect: see the top of this file). No rename, so no directory fsync.
+ * Returns 0, 1 when the file turned out not to be the one we read (the
+ * caller rewrites it), or -1 with *err_r and errno. */
+static int
+append_in_place(struct uidlist *l, const char *const *names, size_t n,
+		const char **err_r)
+{
+	struct state *s = &l->s;
+	size_t n0 = s->n;
+	uint32_t next0 = s->next_uid;
+	struct stat st;
+	struct buf b;
+	int fd, r, e;
+
+	fd = open(l->path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !same_stat(&st, &s->st)) {
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	r = apply_new(l, s, names, n, err_r);
+	if (r <= 0) {
+		close(fd);
+		if (r < 0)
+			unpush(s, n0, next0);
+		return r;
+	}
+	buf_init(&b, MAX_FILE);
+	for (size_t i = n0; i < s->n; i++) {
+		const struct uidlist_rec *rec = &s->recs[i];
+
+		if (append_u32(&b, rec->uid) < 0 || buf_append(&b, " :", 2) < 0 ||
+		    buf_append_str(&b, rec->base) < 0 ||
+		    buf_append_byte(&b, '\n') < 0) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	if (!dotlock_is_ours(l->path)) {
+		errno = ESTALE;
+		goto fail;
+	}
+	if (write_all(fd, b.data, b.len) < 0 || fdatasync(fd) < 0 ||
+	    fstat(fd, &s->st) < 0) {
+		e = errno;
+		/* no half line may stay for the next writer to append to */
+		if (ftruncate(fd, st.st_size) < 0)
+			s->dirty = 1;
+		errno = e;
+		goto fail;
+	}
+	close(fd);
+	buf_free(&b);
+	return 0;
+fail:
+	e = errno;
+	*err_r = fail(l, "append to", l->path);
+	close(fd);
+	buf_free(&b);
+	unpush(s, n0, next0);
+	errno = e;
+	return -1;
+}
+
 int
 uidlist_update(struct uidlist *list, const char *const *new_bases,
 	       size_t n_new, const char *const *gone, size_t n_gone,
@@ -1073,6 +1173,15 @@ uidlist_update(struct uidlist *list, const char *const *new_bases,
 
 	if (dotlock_take(list->path, LOCK_TIMEOUT_S, err_r) < 0)
 		return -1;
+	if (n_new > 0 && appendable(list, gone, n_gone, err_r)) {
+		r = append_in_place(list, new_bases, n_new, err_r);
+		if (r <= 0) {
+			e = errno;
+			dotlock_release(list->path);
+			errno = e;
+			return r;
+		}
+	}
 	if (reread_locked(list, &ns, err_r) < 0) {
 		dotlock_release(list->path);
 		return -1;

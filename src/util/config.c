@@ -180,6 +180,17 @@ static const struct key keys[] = {
 	  .min = 1, .max = 86400, .unit = "seconds",
 	  .doc = "Seconds of silence after login before disconnecting "
 		 "(RFC 3501 asks for 1800 or more)." },
+	{ .name = "write_timeout", .type = KEY_NUMBER,
+	  .offset = OFF(write_timeout), .def = "120",
+	  .min = 1, .max = 3600, .unit = "seconds",
+	  .doc = "Seconds a write to the client may stall before the "
+		 "connection is closed (a client that stops reading is cut "
+		 "off then); a TLS handshake may take as long." },
+	{ .name = "notify_max_folders", .type = KEY_NUMBER,
+	  .offset = OFF(notify_max_folders), .def = "250",
+	  .min = 1, .max = 10000,
+	  .doc = "Most folders one session watches for NOTIFY (RFC 5465), "
+		 "two inotify watches each; more is NOTIFICATIONOVERFLOW." },
 	{ .name = "max_auth_failures", .type = KEY_NUMBER,
 	  .offset = OFF(max_auth_failures), .def = "3",
 	  .min = 1, .max = 100,

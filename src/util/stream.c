@@ -127,6 +127,13 @@ stream_can_tls(const struct stream *s)
 		s->ops->security((struct stream *)s) == NULL);
 }
 
+void
+stream_end_tls_offer(struct stream *s)
+{
+	if (s->ops->end_tls_offer != NULL)
+		s->ops->end_tls_offer(s);
+}
+
 int
 stream_start_tls(struct stream *s)
 {

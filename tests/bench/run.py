@@ -219,7 +219,9 @@ class Skua(Server):
                     "tls_cert = %s\ntls_key = %s\n"
                     "auth = passwd-file %s\nplaintext_auth = loopback\n"
                     "pidfile = %s/imapd.pid\n"
-                    "max_connections_per_ip = 1000\n" % (
+                    "max_connections_per_ip = 1000\n"
+                    # W8 opens 50 connections at once from one address
+                    "max_unauth_connections_per_ip = 1000\n" % (
                         self.port, self.tls_port, self.cert, self.key,
                         users, self.rundir))
         self.logf = open(os.path.join(self.rundir, "skua.log"), "w")

@@ -47,7 +47,9 @@ NORMALIZATION — what may legitimately differ, and is made equal:
                   they do not recognize." So is MAILBOXID (OBJECTID, RFC
                   8474 4.1, 4.2), which Dovecot 2.3 does not have: in
                   CREATE's tagged OK the code goes, and SELECT/EXAMINE's
-                  untagged "* OK [MAILBOXID (...)]" line goes whole.
+                  untagged "* OK [MAILBOXID (...)]" line goes whole; so
+                  does their "* OK [URLMECH INTERNAL]" (URLAUTH, RFC 4467
+                  7.1: the private Dovecot runs without imap-urlauth).
   UIDVALIDITY     Values become tokens, <UV1>, <UV2>, ... in the order each
                   server first reports them (SELECT/EXAMINE, STATUS): each
                   side must give a folder the same value every time and
@@ -264,6 +266,27 @@ KNOWN_DIFFERENCES = [
             "\"OK Store ignored with read-only mailbox\" and changes "
             "nothing; skua says NO [READ-ONLY], so that the client does not "
             "believe the flags were stored."},
+    {"cmd": r"^APPEND INBOX \{57\}",
+     "dovecot": r"\+\n(\* [^\n]*\n)*TAG OK",
+     "skua": r"\+\nTAG NO",
+     "rfc": "RFC 6855 4: \"If an IMAP server supports UTF8=ACCEPT and "
+            "the IMAP client has not issued the ENABLE UTF8=ACCEPT "
+            "command, the server MUST reject, with a NO response, an "
+            "APPEND command that includes any 8-bit character in message "
+            "header fields.\"",
+     "why": "script utf8: Dovecot 2.3 has no UTF8=ACCEPT and stores the "
+            "message; skua advertises UTF8=ACCEPT and so must refuse it "
+            "from a client that did not enable it."},
+    {"cmd": r"^(CREATE \{\d+\}|RAW b'x CREATE \"Caf\\xe9)",
+     "dovecot": r"(\+\n)?TAG NO(\nTAG OK)?",
+     "skua": r"(\+\n)?TAG NO \[CANNOT\](\nTAG OK)?",
+     "rfc": "RFC 5530 3: CANNOT \"The operation violates some invariant "
+            "of the server and can never succeed\"; RFC 3501 7.1: "
+            "response codes are optional",
+     "why": "script utf8: an 8-bit mailbox name from a client that did "
+            "not enable UTF-8 (a literal, or raw Latin-1 in a quoted "
+            "string). Both say \"Mailbox name is not valid mUTF-7\"; "
+            "skua adds [CANNOT], as for every invalid name."},
     {"cmd": r".",
      "dovecot": r"(\* OK\n)?TAG NO",
      "skua": r"(\* OK\n)?TAG NO \[(NONEXISTENT|CANNOT)\]",
@@ -465,6 +488,82 @@ KNOWN_DIFFERENCES = [
             "EMAILID and THREADID, STATUS MAILBOXID",
      "why": "Dovecot 2.3 has no OBJECTID (it does not advertise it) and "
             "answers BAD to its items; skua implements RFC 8474."},
+    # --- CATENATE (RFC 4469), script "catenate" ---
+    {"cmd": r"^APPEND Scratch CATENATE \(TEXT \{\d+\}<literal>\)$",
+     "dovecot": r"\+\nTAG OK", "skua": r"\+\nTAG BAD",
+     "rfc": "RFC 4469 5: text-literal = \"TEXT\" SP literal; RFC 3501 9: "
+            "literal = \"{\" number \"}\" CRLF *CHAR8, CHAR8 = %x01-ff "
+            "(no NUL); RFC 3516 4.4: data with NULs comes as literal8",
+     "why": "A NUL in a TEXT {n} literal: Dovecot 2.3 drops the NUL and "
+            "stores the rest; skua refuses the command as invalid, so "
+            "that no byte of the client's is silently lost (a ~{n} TEXT "
+            "part carries NULs)."},
+    # --- NOTIFY (RFC 5465), script "notify" ---
+    {"cmd": r"^NOTIFY SET (STATUS )?\((mailboxes|subtree|personal|inboxes|"
+            r"selected)",
+     "dovecot": r"TAG NO \[NOTIFICATIONOVERFLOW\]",
+     "skua": r"(\* STATUS [^\n]*\n)*TAG OK",
+     "rfc": "RFC 5465 3.1: \"If the notification would be prohibitively "
+            "expensive for the server ..., the server MAY refuse the "
+            "command with a tagged NO [NOTIFICATIONOVERFLOW] response\"",
+     "why": "Dovecot 2.3 watches other mailboxes only through its mailbox "
+            "list index, which this comparison turns off "
+            "(mailbox_list_index = no, for LIST and STATUS to compare); it "
+            "then refuses every NOTIFY SET naming mailboxes. With the index "
+            "on it accepts them and sends the same initial STATUS as skua "
+            "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN, HIGHESTMODSEQ with "
+            "FlagChange)."},
+    {"cmd": r"^NOTIFY SET \(personal \(.*(Annotation|Metadata)",
+     "dovecot": r"TAG NO \[BADEVENT \w+\]",
+     "skua": r"TAG NO \[BADEVENT \(MessageNew MessageExpunge FlagChange "
+             r"MailboxName SubscriptionChange\)\]",
+     "rfc": "RFC 5465 3.1: the BADEVENT code \"MUST list names of all "
+            "events supported by the server\"; 8: unsupported-events-code "
+            "= \"BADEVENT\" SP \"(\" event-name *(SP event-name) \")\"",
+     "why": "Dovecot 2.3 names the unsupported event, without parentheses; "
+            "skua lists the events it supports, as the RFC says."},
+    {"cmd": r"^NOTIFY SET \(selected \(MailboxName\)\)$",
+     "dovecot": r"TAG OK", "skua": r"TAG BAD",
+     "rfc": "RFC 5465 6.1: \"The mailbox specifiers only apply to "
+            "<message-event>s. It is an error to specify other types of "
+            "events with either the SELECTED or the SELECTED-DELAYED "
+            "selector.\"",
+     "why": "Dovecot 2.3 accepts a mailbox event for the selected mailbox; "
+            "skua answers BAD."},
+    {"cmd": r"^NOTIFY SET$",
+     "dovecot": r"TAG OK", "skua": r"TAG BAD",
+     "rfc": "RFC 5465 8: notify-set = \"SET\" [status-indicator] SP "
+            "event-groups; event-groups = event-group *(SP event-group)",
+     "why": "Dovecot 2.3 takes NOTIFY SET without event groups; skua "
+            "answers BAD: at least one group is required (NOTIFY NONE "
+            "turns events off)."},
+    {"cmd": r"^STORE 1 \+FLAGS \(\\Flagged\)$",
+     "dovecot": r"TAG OK",
+     "skua": r"\* 1 FETCH \(FLAGS \(\\Flagged \\Seen\)\)\nTAG OK",
+     "rfc": "RFC 3501 6.4.6: STORE without .SILENT: \"The server then "
+            "returns the new value\" in an untagged FETCH (RFC 5465 does "
+            "not change the answer to the client's own STORE)",
+     "why": "script notify: after the NOTIFY SET (selected-delayed ...) it "
+            "refused, Dovecot 2.3 answers this STORE without its FETCH; "
+            "with the list index on (NOTIFY accepted) it sends the FETCH, "
+            "as skua does in both cases."},
+    {"cmd": r"^STORE 3 \+FLAGS \(\\Seen\) \(UNCHANGEDSINCE 1\)$",
+     "dovecot": r"^\* 3 FETCH \(FLAGS \(\\Seen\) MODSEQ \(<MS>\)\)\nTAG OK$",
+     "skua": r"^TAG OK \[MODIFIED 3\]$",
+     "rfc": "RFC 7162 3.1.3: a message whose mod-sequence is above "
+            "UNCHANGEDSINCE \"MUST NOT\" be changed and is named in "
+            "MODIFIED; RFC 4466 2.5 puts the store-modifiers before the "
+            "item, imapflow 1.x writes them after the flags",
+     "why": "script modseq_result: Dovecot ignores a modifier after the "
+            "flags and stores unconditionally; skua takes it where "
+            "imapflow puts it and honours it (message 3 changed after "
+            "MODSEQ 1)."},
+    {"cmd": r"^FETCH 3 \(FLAGS\)$",
+     "dovecot": r"^\* 3 FETCH \(FLAGS \(\\Seen\)\)\nTAG OK$",
+     "skua": r"^\* 3 FETCH \(FLAGS \(\)\)\nTAG OK$",
+     "rfc": "RFC 7162 3.1.3 (the entry above)",
+     "why": "script modseq_result: the conditional STORE before it changed "
+            "nothing on skua."},
 ]
 
 
@@ -890,6 +989,9 @@ class Normalizer:
         if who == "*" and uword == "OK" and \
                 rest.upper().startswith(b"[MAILBOXID "):
             return None         # OBJECTID: Dovecot 2.3 has none
+        if who == "*" and uword == "OK" and \
+                rest.upper().startswith(b"[URLMECH "):
+            return None         # URLAUTH: off in the private Dovecot
         if uword in STATUS_WORDS:
             return self.status(who, uword, rest)
         if who == "TAG":
@@ -931,6 +1033,11 @@ class Normalizer:
                                           self.fetch(toks[1]))
             return "* %s %s" % (word.decode(), " ".join(
                 render(t) for t in toks))
+        if uword == "ESEARCH":
+            # The MODSEQ result option (RFC 4731 3.2): its number is the
+            # server's own, as in FETCH.
+            toks = [MODSEQ_TOKEN if k > 0 and str(toks[k - 1]).upper() ==
+                    "MODSEQ" else t for k, t in enumerate(toks)]
         return "* %s %s" % (uword, " ".join(render(t) for t in toks))
 
     def all(self, responses):
@@ -2026,6 +2133,24 @@ def s_condstore():
     ]
 
 
+def s_modseq_result():
+    """The MODSEQ of an ESEARCH answer with MIN and/or MAX only (RFC 4731
+    3.2, RFC 7162 3.1.10), for SEARCH and ESORT, and STORE with its
+    UNCHANGEDSINCE after the flags, as imapflow 1.x writes it."""
+    return [
+        "ENABLE CONDSTORE",
+        "SELECT INBOX",
+        "STORE 1 +FLAGS.SILENT (\\Answered)",
+        "SEARCH RETURN (MIN) MODSEQ 1",
+        "SEARCH RETURN (MAX) MODSEQ 1",
+        "UID SEARCH RETURN (MIN MAX) MODSEQ 1",
+        "SEARCH RETURN (MIN COUNT) MODSEQ 1",
+        "SORT RETURN (MIN) (REVERSE SUBJECT) UTF-8 MODSEQ 1",
+        "STORE 3 +FLAGS (\\Seen) (UNCHANGEDSINCE 1)",
+        "FETCH 3 (FLAGS)",
+    ]
+
+
 def s_esort():
     """ESORT and CONTEXT=SEARCH (RFC 5267 3, 4): SORT RETURN, PARTIAL,
     UPDATE with ADDTO/REMOVEFROM, CANCELUPDATE."""
@@ -2067,6 +2192,112 @@ def s_esort():
     ]
 
 
+def s_utf8():
+    """UTF-8 in mailbox names and quoted strings, before and after ENABLE
+    UTF8=ACCEPT (RFC 6855 3). Debian 12's Dovecot 2.3.19 does not
+    advertise UTF8=ACCEPT and ignores it in ENABLE ("* ENABLED" empty),
+    so only the IMAP4rev1 half is compared: what each server does with
+    8-bit names and strings from a client that enabled nothing. The
+    UTF8=ACCEPT half is tests/session/test_utf8_accept.py's. IMAP4rev2 is
+    not in Dovecot 2.3 at all; there is no script for it."""
+    return [
+        "CREATE \"Caf\u00e9\"", "LIST \"\" Caf*", "SELECT \"Caf\u00e9\"",
+        "STATUS \"Caf\u00e9\" (MESSAGES)", "SUBSCRIBE \"Caf\u00e9\"",
+        ["CREATE ", Lit("Entw\u00fcrfe".encode())],
+        Raw(b"x CREATE \"Caf\xe9\"\r\n"),
+        "LIST \"\" *", "SELECT INBOX", "SEARCH SUBJECT \"\u00fc\"",
+        "SEARCH CHARSET UTF-8 BODY \"\u00fc\"",
+        ["SEARCH CHARSET UTF-8 TEXT ", Lit("\u00fc".encode())],
+        ["APPEND INBOX ", Lit(("From: j@example.org\r\nSubject: 8-bit "
+                               "body\r\n\r\nGr\u00fc\u00dfe\r\n")
+                              .encode())],
+        # last: skua refuses it (KNOWN_DIFFERENCES), so EXISTS would differ
+        ["APPEND INBOX ", Lit(("From: J\u00f6rg <j@example.org>\r\n"
+                               "Subject: 8-bit header\r\n\r\nx\r\n")
+                              .encode())],
+    ]
+
+
+def s_catenate():
+    """CATENATE (RFC 4469): TEXT and URL parts, sections, partials and
+    relative URLs, BADURL (4.1), in MULTIAPPEND (all or nothing). Not
+    URLAUTH (RFC 4467): Dovecot needs its imap-urlauth service for it,
+    which this private Dovecot does not run."""
+    cat = "APPEND Work CATENATE "
+    return [
+        "SELECT INBOX",
+        "STATUS Work (MESSAGES RECENT)",
+        cat + '(URL "/INBOX/;UID=1")',
+        ["APPEND Work (\\Seen) CATENATE (TEXT ", Lit(b"X-Cat: 1\r\n"),
+         ' URL "/INBOX/;UID=3/;SECTION=HEADER" TEXT ',
+         Lit(b"body\r\n", sync=False), ")"],
+        cat + '(URL "/INBOX/;UID=3/;SECTION=1" URL ";UID=3/;SECTION=1.MIME")',
+        cat + '(URL "/INBOX/;UID=2/;PARTIAL=0.20" URL ";UID=2/;PARTIAL=5")',
+        cat + '(URL "/INBOX/;UID=9999")',
+        cat + '(URL "/INBOX;UIDVALIDITY=1/;UID=1")',
+        cat + '(URL "/Nonexistent/;UID=1")',
+        cat + '(URL "/INBOX/;UID=1" URL "/INBOX/;UID=9998")',
+        # Into a folder of its own, so that the difference does not
+        # spread.
+        "CREATE Scratch",
+        ["APPEND Scratch CATENATE (TEXT ",
+         Lit(b"Subject: nul\r\n\r\na\x00b\r\n"), ")"],
+        "DELETE Scratch",
+        'APPEND Nonexistent CATENATE (URL "/INBOX/;UID=1")',
+        ["APPEND Work ", Lit(msg(40)), ' CATENATE (URL "/INBOX/;UID=1")'],
+        ["APPEND Work ", Lit(msg(41)), ' CATENATE (URL "/INBOX/;UID=9")',
+         ' CATENATE (URL "/INBOX/;UID=99999")'],
+        "NOOP",
+        "EXAMINE Work",
+        "FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[])",
+    ]
+
+
+def s_notify():
+    """NOTIFY (RFC 5465): SET with and without STATUS (the initial STATUS
+    responses), the filters, NONE, the events skua lacks (NO [BADEVENT]),
+    the rules of 5 and 6.1 (BAD), SELECTED-DELAYED, and this session's
+    own CREATE/RENAME/DELETE (no LIST back, 5). Events from other
+    sessions and MDAs need a second connection and timing; they are
+    tests/session/test_notify.py's."""
+    return [
+        "NOTIFY NONE",
+        "NOTIFY SET (selected (MessageNew (UID FLAGS) MessageExpunge "
+        "FlagChange)) (personal (MessageNew MessageExpunge MailboxName "
+        "SubscriptionChange))",
+        "NOTIFY SET STATUS (mailboxes (INBOX Work Nonexistent) "
+        "(MessageNew MessageExpunge))",
+        "NOTIFY SET STATUS (subtree Work (MessageNew MessageExpunge "
+        "FlagChange))",
+        "NOTIFY SET STATUS (subtree Lists (MessageNew MessageExpunge))",
+        "NOTIFY SET (inboxes NONE) (subscribed (MailboxName))",
+        "NOTIFY SET (personal (MessageNew MessageExpunge "
+        "AnnotationChange))",
+        "NOTIFY SET (personal (MailboxMetadataChange))",
+        "NOTIFY SET (personal (ServerMetadataChange))",
+        "NOTIFY SET (selected (MessageNew))",
+        "NOTIFY SET (selected (FlagChange))",
+        "NOTIFY SET (selected (MailboxName))",
+        "NOTIFY SET (personal (MessageNew (UID) MessageExpunge))",
+        "NOTIFY SET (selected (MessageNew MessageExpunge)) "
+        "(selected-delayed (MessageNew MessageExpunge))",
+        "NOTIFY SET (foo (MessageNew MessageExpunge))",
+        "NOTIFY SET (personal MessageNew)",
+        "NOTIFY SET",
+        "NOTIFY",
+        "SELECT INBOX",
+        "NOTIFY SET (selected-delayed (MessageNew MessageExpunge "
+        "FlagChange)) (personal (MailboxName SubscriptionChange))",
+        "STORE 1 +FLAGS (\\Flagged)",
+        "CREATE notified",
+        "RENAME notified notified2",
+        "SUBSCRIBE notified2",
+        "DELETE notified2",
+        "NOTIFY NONE",
+        "LOGOUT",
+    ]
+
+
 def s_logout():
     """LOGOUT with an argument, alone (Dovecot logs out)."""
     return ["LOGOUT extra", "nOoP"]
@@ -2091,6 +2322,10 @@ SCRIPTS = [
     ("quota", s_quota),
     ("condstore", s_condstore),
     ("esort", s_esort),
+    ("modseq_result", s_modseq_result),
+    ("utf8", s_utf8),
+    ("catenate", s_catenate),
+    ("notify", s_notify),
     ("logout", s_logout),
 ]
 

@@ -20,6 +20,7 @@ S: * 0 RECENT
 S~ \* OK \[UIDVALIDITY \d+\] UIDs valid
 S: * OK [UIDNEXT 1] Predicted next UID
 S~ \* OK \[MAILBOXID \([0-9a-f]{32}\)\] Ok
+S: * OK [URLMECH INTERNAL] URLAUTH mechanisms
 S: t5 OK [READ-WRITE] Select completed.
 # IDLE over TLS: DONE arrives in a TLS record the wait must notice.
 C: t5b IDLE

@@ -67,7 +67,8 @@ def test_enable(world):
         u, t = c.cmd("b", "ENABLE qresync condstore")
         check(u == ["* ENABLED QRESYNC"], f"ENABLE QRESYNC: {u!r}")
         u, t = c.cmd("c", "ENABLE UTF8=ACCEPT IMAP4rev2 FOO")
-        check(u == ["* ENABLED UTF8=ACCEPT"], f"UTF8=ACCEPT: {u!r}")
+        check(u == ["* ENABLED UTF8=ACCEPT IMAP4rev2"],
+              f"UTF8=ACCEPT IMAP4rev2: {u!r}")
         c.cmd("d", "ENABLE", status="BAD")
         c.cmd("e", 'ENABLE "CONDSTORE"', status="BAD")
         c.cmd("f", "ENABLE (CONDSTORE)", status="BAD")

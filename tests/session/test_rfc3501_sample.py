@@ -188,6 +188,8 @@ def test_rfc3501_section8(world):
             rb"\* OK \[UIDNEXT 19\] .+",
             # RFC 8474 4.2 (OBJECTID) adds this one.
             rb"\* OK \[MAILBOXID \([A-Za-z0-9_-]+\)\] .+",
+            # RFC 4467 7.1 (URLAUTH) this one.
+            rb"\* OK \[URLMECH INTERNAL\] .+",
         ], "a002")
         match(got[-1], rb"a002 OK \[READ-WRITE\] .+", "a002")
         with open(os.path.join(md, "dovecot-uidlist")) as f:

@@ -104,7 +104,8 @@ def test_select_inbox(world):
             "* OK [UNSEEN 2] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
             "* OK [UIDNEXT 4] Predicted next UID",
-            "* OK [MAILBOXID (ID)] Ok"], "SELECT inbox")
+            "* OK [MAILBOXID (ID)] Ok",
+            "* OK [URLMECH INTERNAL] URLAUTH mechanisms"], "SELECT inbox")
         check(tagged == "s OK [READ-WRITE] Select completed.", tagged)
         # The UIDVALIDITY is the one in dovecot-uidlist.
         with open(os.path.join(md, "dovecot-uidlist")) as f:
@@ -122,7 +123,8 @@ def test_select_inbox(world):
             "* OK [UNSEEN 2] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
             "* OK [UIDNEXT 4] Predicted next UID",
-            "* OK [MAILBOXID (ID)] Ok"], "second SELECT")
+            "* OK [MAILBOXID (ID)] Ok",
+            "* OK [URLMECH INTERNAL] URLAUTH mechanisms"], "second SELECT")
         c.cmd("z", "LOGOUT")
         c.close()
     finally:
@@ -146,7 +148,8 @@ def test_examine_changes_nothing(world):
             "* OK [UNSEEN 1] First unseen.",
             "* OK [UIDVALIDITY V] UIDs valid",
             "* OK [UIDNEXT 4] Predicted next UID",
-            "* OK [MAILBOXID (ID)] Ok"], "EXAMINE")
+            "* OK [MAILBOXID (ID)] Ok",
+            "* OK [URLMECH INTERNAL] URLAUTH mechanisms"], "EXAMINE")
         check(tagged == "e OK [READ-ONLY] Examine completed.", tagged)
         # EXPUNGE and CLOSE remove nothing in a read-only mailbox and,
         # as with Dovecot, answer OK.
@@ -203,7 +206,8 @@ def test_select_errors(world):
             FLAGS, PERMANENT, "* 0 EXISTS", "* 0 RECENT",
             "* OK [UIDVALIDITY V] UIDs valid",
             "* OK [UIDNEXT 1] Predicted next UID",
-            "* OK [MAILBOXID (ID)] Ok"], "SELECT Work")
+            "* OK [MAILBOXID (ID)] Ok",
+            "* OK [URLMECH INTERNAL] URLAUTH mechanisms"], "SELECT Work")
         c.cmd("j", "CHECK x", "BAD")
         c.cmd("k", "CLOSE x", "BAD")
         c.cmd("l", "EXPUNGE x", "BAD")

@@ -185,6 +185,29 @@ def test_store_forms(world):
         srv.stop()
 
 
+def test_store_bare_flags(world):
+    """RFC 3501 9: store-att-flags takes "(flag-list / (flag *(SP
+    flag)))": several flags without parentheses are one list."""
+    md = fresh_maildir(world, "Maildir-store-bare")
+    m1 = deliver(md)
+    srv = Server(world, maildir="~/Maildir-store-bare")
+    try:
+        take_recent(srv)
+        c = select(srv)
+        exact(c, "a", r"STORE 1 +FLAGS \Seen \Flagged",
+              [r"* 1 FETCH (FLAGS (\Flagged \Seen))"], "OK Store completed.")
+        check(info_of(md, m1) == "FS", f"files {files(md)}")
+        exact(c, "b", r"STORE 1 -FLAGS.SILENT \Seen \Flagged", [],
+              "OK Store completed.")
+        check(info_of(md, m1) == "", f"files {files(md)}")
+        exact(c, "c", r"STORE 1 FLAGS \Seen (\Flagged)", [],
+              "BAD Invalid arguments: STORE wants a set, FLAGS, +FLAGS or "
+              "-FLAGS (.SILENT or not) and flags")
+        c.cmd("z", "LOGOUT")
+    finally:
+        srv.stop()
+
+
 def test_store_recent_and_examine(world):
     md = fresh_maildir(world, "Maildir-store-ro")
     m1 = deliver(md)

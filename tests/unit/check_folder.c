@@ -218,6 +218,148 @@ check_consistent(size_t want_at_least)
 	folder_close(&f);
 }
 
+/* An unnamed file adopted by the append is linked into cur/ itself; an
+ * unlinked ordinary file (no O_TMPFILE) is copied instead. Either way
+ * the message is there once, with its bytes, and tmp/ stays empty. */
+static void
+adopt_one(struct folder *f, int fd, uint32_t want_uid)
+{
+	struct folder_append *ap;
+	const char *err = NULL;
+	const struct store_msg *m;
+	char path[600], buf[64];
+	uint32_t uid = 0;
+	ssize_t n;
+	int rfd, gone;
+
+	ck_assert_int_eq(write(fd, "Subject: a\n\nadopted\n", 20), 20);
+	ck_assert_int_eq(folder_append_adopt(f, fd, &ap, &err), 0);
+	ck_assert_msg(folder_append_commit(&ap, MF_SEEN, 0, 1000000000, &uid,
+					   &err) == 0, "commit: %s", err);
+	ck_assert_uint_eq(uid, want_uid);
+	ck_assert_int_eq(folder_sync(f, NULL, &err), 0);
+	m = folder_msg(f, uid);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(m->size == 20 && m->flags == MF_SEEN, "size %lld",
+		      (long long)m->size);
+	rfd = folder_msg_open(f, uid, &gone, &err);
+	ck_assert_int_ge(rfd, 0);
+	n = read(rfd, buf, sizeof(buf));
+	close(rfd);
+	ck_assert_msg(n == 20 && memcmp(buf + 12, "adopted\n", 8) == 0,
+		      "got %zd bytes", n);
+	snprintf(path, sizeof(path), "%s/tmp", root);
+	{
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int files = 0;
+
+		while ((de = readdir(d)) != NULL)
+			files += de->d_name[0] != '.';
+		closedir(d);
+		ck_assert_msg(files == 0, "%d files left in tmp/", files);
+	}
+}
+
+START_TEST(append_adopts_unnamed_file)
+{
+	struct folder *f = open_folder();
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tmp", root);
+	fd = open(path, O_TMPFILE | O_RDWR, 0600);
+	if (fd >= 0) {
+		adopt_one(f, fd, 1);
+		close(fd);
+	}
+	/* no O_TMPFILE: an unlinked file, which cannot be linked again */
+	snprintf(path, sizeof(path), "%s/tmp/unlinked", root);
+	fd = open(path, O_CREAT | O_RDWR | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	adopt_one(f, fd, folder_uidnext(f));
+	close(fd);
+	folder_close(&f);
+}
+END_TEST
+
+/* The destination of an APPEND is opened without a scan when nothing
+ * came in since the uidlist was written; mail delivered before the
+ * append still gets the lower UID. */
+START_TEST(dest_open_keeps_uid_order)
+{
+	struct folder *f, *d;
+	struct folder_append *ap;
+	const char *err = NULL;
+	uint32_t uid = 0;
+	int fd;
+
+	f = open_folder();
+	folder_close(&f);
+	deliver(root, "1000.x.host", "Subject: x\n\nx\n");
+	ck_assert_int_eq(folder_open_dest(root, root, &d, &err), 0);
+	ck_assert_int_eq(folder_append_begin(d, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, "Subject: y\n\ny\n", 14), 14);
+	ck_assert_int_eq(folder_append_commit(&ap, 0, 0, 1, &uid, &err), 0);
+	ck_assert_msg(uid == 2, "appended UID %u, want 2 (after new mail)",
+		      uid);
+	folder_close(&d);
+	/* nothing new since: no scan, the next UID follows */
+	ck_assert_int_eq(folder_open_dest(root, root, &d, &err), 0);
+	ck_assert_int_eq(folder_append_begin(d, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, "Subject: z\n\nz\n", 14), 14);
+	ck_assert_int_eq(folder_append_commit(&ap, 0, 0, 1, &uid, &err), 0);
+	ck_assert_uint_eq(uid, 3);
+	ck_assert_uint_eq(folder_highestmodseq(d), 0);
+	folder_close(&d);
+	check_consistent(3);
+}
+END_TEST
+
+/* A batch of flag changes: renamed at once, numbered in skua.index at
+ * the end, also for a set out of order with a message twice. */
+START_TEST(flags_batch_numbers_at_end)
+{
+	struct folder *f;
+	const char *err = NULL;
+	uint64_t before, after, m3;
+
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "100%d.b.host", i);
+		deliver(root, name, "Subject: b\n\nb\n");
+	}
+	f = open_folder();
+	before = folder_highestmodseq(f);
+	folder_flags_batch_begin(f);
+	ck_assert_int_eq(folder_change_flags(f, 3, MF_SEEN, 0, 0, 0, &err), 0);
+	ck_assert_int_eq(folder_change_flags(f, 1, MF_SEEN, 0, 0, 0, &err), 0);
+	ck_assert_int_eq(folder_change_flags(f, 3, MF_FLAGGED, 0, 0, 0, &err),
+			 0);
+	ck_assert_uint_eq(folder_highestmodseq(f), before);
+	ck_assert_int_eq(folder_flags_batch_end(f, &err), 0);
+	ck_assert_uint_gt(folder_highestmodseq(f), before);
+	after = folder_highestmodseq(f);
+	ck_assert_msg(folder_modseq(f, 3) > before && folder_modseq(f, 1) >
+		      before && folder_modseq(f, 2) <= before,
+		      "MODSEQs %llu %llu %llu", (unsigned long long)
+		      folder_modseq(f, 1), (unsigned long long)
+		      folder_modseq(f, 2), (unsigned long long)
+		      folder_modseq(f, 3));
+	ck_assert_uint_eq(folder_msg(f, 3)->flags, MF_SEEN | MF_FLAGGED);
+	m3 = folder_modseq(f, 3);
+	folder_close(&f);
+	/* a new session sees the same flags and nothing to number */
+	f = open_folder();
+	ck_assert_uint_eq(folder_msg(f, 3)->flags, MF_SEEN | MF_FLAGGED);
+	ck_assert_uint_ge(folder_highestmodseq(f), after);
+	ck_assert_uint_eq(folder_modseq(f, 3), m3);
+	folder_close(&f);
+}
+END_TEST
+
 /* Writers append and flag, one expunges, an MDA delivers, all at once. */
 START_TEST(many_processes)
 {
@@ -538,6 +680,9 @@ folder_suite(void)
 	tcase_add_test(tc, quota_refuses_and_counts);
 	tcase_add_test(tc, watch_wakes_on_delivery);
 	tcase_add_test(tc, courier_keywords_imported);
+	tcase_add_test(tc, append_adopts_unnamed_file);
+	tcase_add_test(tc, dest_open_keeps_uid_order);
+	tcase_add_test(tc, flags_batch_numbers_at_end);
 	tcase_add_test(tc, readonly_leaves_recent);
 	tcase_add_test(tc, kill_nine_loop);
 	suite_add_tcase(s, tc);

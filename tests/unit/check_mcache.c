@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -364,6 +365,67 @@ START_TEST(speed_100k)
 }
 END_TEST
 
+/* Queued records reach the file only at the flush, in one piece, each
+ * at its own offset (the header CRC covers it); many queued at once
+ * flush by themselves. */
+START_TEST(queue_and_flush)
+{
+	struct mcache *c = xopen(7), *other = xopen(7);
+	const char *err = NULL;
+
+	for (uint32_t uid = 1; uid <= 2000; uid++) {
+		struct mcache_entry e = entry_for(uid, 3, uid % 300);
+		ck_assert_msg(mcache_queue(c, uid, &e, &err) == 0,
+			      "mcache_queue %u: got error '%s'", uid, err);
+	}
+	EXPECT_INT(check_get(other, 5, 3, 5), 0);       /* not yet */
+	ck_assert_msg(mcache_flush(c, &err) == 0, "flush: '%s'", err);
+	EXPECT_INT(mcache_flush(c, &err), 0);           /* nothing left */
+	for (uint32_t uid = 1; uid <= 2000; uid++) {
+		EXPECT_INT(check_get(other, uid, 3, uid % 300), 1);
+		EXPECT_INT(check_get(c, uid, 3, uid % 300), 1);
+	}
+	/* A put after a flush lands after the queued records. */
+	xput(c, 17, 4, 9);
+	EXPECT_INT(check_get(c, 17, 4, 9), 1);
+	/* Left queued: written when the handle is freed. */
+	{
+		struct mcache_entry e = entry_for(3000, 0, 12);
+		EXPECT_INT(mcache_queue(c, 3000, &e, &err), 0);
+	}
+	mcache_free(&c);
+	EXPECT_INT(check_get(other, 3000, 0, 12), 1);
+	mcache_free(&other);
+	c = xopen(7);
+	EXPECT_INT(mcache_peek(c, 3000, &(struct mcache_entry){ 0 }), 1);
+	EXPECT_INT(mcache_count(c), 2001);
+	mcache_free(&c);
+}
+END_TEST
+
+/* A file that may be read but not written: hits, and puts refused. As
+ * root permissions do not bind, so only the hits are checked then. */
+START_TEST(read_only_file)
+{
+	struct mcache *c = xopen(9);
+	const char *err = NULL;
+
+	xput(c, 4, 0, 30);
+	mcache_free(&c);
+	ck_assert_int_eq(chmod(path, 0400), 0);
+	c = xopen(9);
+	EXPECT_INT(check_get(c, 4, 0, 30), 1);
+	if (geteuid() != 0) {
+		struct mcache_entry e = entry_for(5, 0, 3);
+		EXPECT_INT(mcache_readonly(c), 1);
+		EXPECT_INT(mcache_put(c, 5, &e, &err), -1);
+		EXPECT_INT(check_get(c, 4, 0, 30), 1);
+	}
+	mcache_free(&c);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+}
+END_TEST
+
 static Suite *
 mcache_suite(void)
 {
@@ -373,6 +435,8 @@ mcache_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, queue_and_flush);
+	tcase_add_test(tc, read_only_file);
 	tcase_add_test(tc, damage_is_a_miss);
 	tcase_add_test(tc, compaction);
 	tcase_add_test(tc, concurrent_writers);
