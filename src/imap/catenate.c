@@ -29,6 +29,7 @@
 #include "imap/urlpart.h"
 #include "store/folder.h"
 #include "util/buf.h"
+#include "util/fdio.h"
 
 static int
 atom_is(const struct arg *a, const char *word)
@@ -90,22 +91,6 @@ catenate_sunk(const struct arg *list)
 	return n;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One message being written: where, how much so far, and the answer's
  * text when something fails. */
 struct copy {
@@ -155,7 +140,7 @@ put(struct copy *c, const unsigned char *p, size_t n, int client)
 	}
 	watch_header(c, p, n, client);
 	c->total += n;
-	return write_all(c->fd, p, n) < 0 ? disk_error(c) : 0;
+	return fd_write_all(c->fd, p, n) < 0 ? disk_error(c) : 0;
 }
 
 static int

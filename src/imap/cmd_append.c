@@ -67,8 +67,8 @@
 #include "imap/uidrun.h"
 #include "mail/date.h"
 #include "store/folder.h"
+#include "util/fdio.h"
 #include "util/log.h"
-
 
 /* RFC 3502 sets no number; this bounds the memory per command (the
  * parser's max_args bounds it too). */
@@ -163,20 +163,6 @@ parse_args(struct session *s, const struct command *cmd,
 	return 0;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Copies n bytes at off of the file src into dst. */
 static int
@@ -189,7 +175,7 @@ copy_fd(int src, off_t off, int dst, size_t n)
 				  off);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || write_all(dst, buf, (size_t)r) < 0)
+		if (r <= 0 || fd_write_all(dst, buf, (size_t)r) < 0)
 			return -1;
 		off += r;
 		n -= (size_t)r;
@@ -217,7 +203,7 @@ write_message(struct session *s, const struct append_msg *m, int fd,
 	}
 	*err_r = "cannot write the message into tmp/";
 	if (!m->literal->sunk) {
-		r = write_all(fd, m->literal->data, m->literal->len);
+		r = fd_write_all(fd, m->literal->data, m->literal->len);
 	} else if ((src = session_literal_fd(s, &e)) < 0) {
 		if (e != 0)
 			*err_r = arena_printf(s->arena, "cannot store the "

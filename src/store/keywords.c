@@ -40,6 +40,7 @@
 
 #include "store/keywords.h"
 #include "store/dotlock.h"
+#include "util/fdio.h"
 
 #define KEYWORDS_FILE "dovecot-keywords"
 #define COURIER_DIR "courierimapkeywords"
@@ -182,23 +183,6 @@ load(struct keywords *kw, const char **err_r)
 }
 
 static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 fill_file(const struct keywords *kw, int fd)
 {
 	char line[KEYWORD_MAX_LEN + 64];
@@ -214,7 +198,7 @@ fill_file(const struct keywords *kw, int fd)
 			 * write: write it in pieces, unchanged */
 			if (dprintf(fd, "%d %s\n", i, kw->names[i]) < 0)
 				return -1;
-		} else if (write_all(fd, line, (size_t)n) < 0) {
+		} else if (fd_write_all(fd, line, (size_t)n) < 0) {
 			return -1;
 		}
 	}

@@ -66,6 +66,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/fdio.h"
 #include "util/xalloc.h"
 
 #define UIDLIST_NAME    "dovecot-uidlist"
@@ -955,22 +956,6 @@ format(const struct state *s, struct buf *b)
 }
 
 static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -1011,7 +996,7 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 		*err_r = fail(l, "open", l->tmp_path);
 		return -1;
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, b.data, b.len) < 0 ||
+	if (fchmod(fd, mode) < 0 || fd_write_all(fd, b.data, b.len) < 0 ||
 	    fdatasync(fd) < 0 || fstat(fd, &s->st) < 0) {
 		*err_r = fail(l, "write", l->tmp_path);
 		goto fail;
@@ -1141,7 +1126,7 @@ append_in_place(struct uidlist *l, const char *const *names, size_t n,
 		errno = ESTALE;
 		goto fail;
 	}
-	if (write_all(fd, b.data, b.len) < 0 || fdatasync(fd) < 0 ||
+	if (fd_write_all(fd, b.data, b.len) < 0 || fdatasync(fd) < 0 ||
 	    fstat(fd, &s->st) < 0) {
 		e = errno;
 		/* no half line may stay for the next writer to append to */
