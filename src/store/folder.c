@@ -1031,10 +1031,14 @@ folder_msg(const struct folder *f, uint32_t uid)
 	return msg_find(f, uid);
 }
 
-/* Looks for the current name of m's base in cur/; updates m->name.
- * Returns 1 when found, 0 when the base is gone. */
+/* How often an operation on a message whose file name went stale looks
+ * for it again before calling it expunged: another session may rename it
+ * (a flag change) between the scan and the use, more than once. */
+#define RELOCATE_TRIES 4
+
+/* Looks for the current name of m's base in cur/ once. */
 static int
-relocate(struct folder *f, struct store_msg *m)
+relocate_scan(struct folder *f, struct store_msg *m)
 {
 	size_t len = base_len_of(m->name);
 	DIR *d = dir_open(f->cur);
@@ -1053,6 +1057,16 @@ relocate(struct folder *f, struct store_msg *m)
 	}
 	closedir(d);
 	return found;
+}
+
+/* Looks for the current name of m's base in cur/; updates m->name.
+ * Returns 1 when found, 0 when the base is gone. A file renamed while
+ * the directory is read may be missed by that readdir (POSIX leaves it
+ * unspecified), so a miss is confirmed by a second scan. */
+static int
+relocate(struct folder *f, struct store_msg *m)
+{
+	return relocate_scan(f, m) || relocate_scan(f, m);
 }
 
 static int
@@ -1074,7 +1088,7 @@ folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 		*gone_r = 1;
 		return -1;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		msg_path(f, m, path, sizeof(path));
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0)
@@ -1083,7 +1097,7 @@ folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 			*err_r = ferr(f, "cannot open", path);
 			return -1;
 		}
-		if (attempt == 0 && !relocate(f, m))
+		if (attempt + 1 < RELOCATE_TRIES && !relocate(f, m))
 			break;
 	}
 	*gone_r = 1;
@@ -1099,13 +1113,14 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 
 	if (m == NULL)
 		return -1;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		msg_path(f, m, path, sizeof(path));
 		if (stat(path, &st) == 0) {
 			*t_r = st.st_mtime;
 			return 0;
 		}
-		if (errno != ENOENT || (attempt == 0 && !relocate(f, m)))
+		if (errno != ENOENT ||
+		    (attempt + 1 < RELOCATE_TRIES && !relocate(f, m)))
 			break;
 	}
 	return -1;
@@ -1159,7 +1174,7 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 
 	if (m == NULL)
 		return 1;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		/* From the name as it is, which another process may have
 		 * renamed since the last sync: its change stays. */
 		mfilename_parse(m->name, &now);
@@ -1179,7 +1194,7 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 			*err_r = ferr(f, "cannot rename", from);
 			return -1;
 		}
-		if (attempt == 0 && !relocate(f, m))
+		if (attempt + 1 < RELOCATE_TRIES && !relocate(f, m))
 			break;
 	}
 	return 1;
@@ -1272,7 +1287,7 @@ folder_expunge(struct folder *f, uint32_t uid, const char **err_r)
 
 	if (m == NULL)
 		return 0;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		msg_path(f, m, path, sizeof(path));
 		/* The size leaves the quota with the file (maildirplusplus:
 		 * every writer keeps maildirsize in step). */
@@ -1287,7 +1302,7 @@ folder_expunge(struct folder *f, uint32_t uid, const char **err_r)
 			*err_r = ferr(f, "cannot remove", path);
 			return -1;
 		}
-		if (attempt == 0 && !relocate(f, m))
+		if (attempt + 1 < RELOCATE_TRIES && !relocate(f, m))
 			break;
 	}
 	return 0;
@@ -1543,6 +1558,24 @@ copy_bytes(struct folder *dst, int fd, unsigned flags, uint32_t keywords,
 	return folder_append_commit(&a, flags, keywords, date, uid_r, err_r);
 }
 
+/* Links the message open as fd, found at from, to the path to. Another
+ * session may rename the file (a flag change) between the open and the
+ * link, so a vanished name is retried through the descriptor, which
+ * names the inode whatever its name is now; that fails with ENOENT only
+ * when the last name is gone (expunged). */
+static int
+link_open_msg(const char *from, int fd, const char *to)
+{
+	char proc[64];
+
+	if (link(from, to) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+}
+
 int
 folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 	    unsigned flags, uint32_t keywords, uint32_t *uid_r,
@@ -1582,7 +1615,11 @@ folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 	snprintf(to, sizeof(to), "%s/%s", dst->cur, name);
 	/* A hard link: no data copied, the same internal date, and one
 	 * file on disk for two messages (Dovecot does the same). */
-	if (link(from, to) < 0) {
+	if (link_open_msg(from, fd, to) < 0) {
+		if (errno == ENOENT && access(dst->cur, F_OK) == 0) {
+			close(fd);      /* expunged since it was opened */
+			return 1;
+		}
 		if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
 			r = write_fail(dst, "cannot link", to, err_r);
 			close(fd);
@@ -1638,7 +1675,7 @@ folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 		msg_path(src, m, from, sizeof(from));
 		if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode)) {
 			/* Renamed by a flag change meanwhile, or gone. */
-			if (attempt == 0 && relocate(src, m))
+			if (attempt + 1 < RELOCATE_TRIES && relocate(src, m))
 				continue;
 			return 1;
 		}
@@ -1663,7 +1700,8 @@ folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 		snprintf(to, sizeof(to), "%s/%s", dst->cur, name);
 		if (rename(from, to) == 0)
 			break;
-		if (errno == ENOENT && attempt == 0 && relocate(src, m))
+		if (errno == ENOENT && attempt + 1 < RELOCATE_TRIES &&
+		    relocate(src, m))
 			continue;
 		if (errno == ENOENT)
 			return 1;

@@ -481,6 +481,54 @@ START_TEST(copy_links_with_new_flags)
 }
 END_TEST
 
+/* Another process renames the source file (flag changes, one every
+ * 200 us, far more often than any client) while this one copies it:
+ * every copy must land, never fail because the name it opened is gone
+ * by the time it links (the load test found that as NO [SERVERBUG]). */
+START_TEST(copy_races_flag_renames)
+{
+	enum { COPIES = 300 };
+	char sub[300];
+	struct folder *a, *b = NULL;
+	const char *err = NULL;
+	uint32_t uid = 0;
+	pid_t pid;
+	int status, failed = -1, r = 0;
+
+	snprintf(sub, sizeof(sub), "%s/.Sub", root);
+	mkmaildir(sub);
+	a = open_folder();
+	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
+	append_text(a, "Subject: x\n\nbody\n", 0);
+	ck_assert_int_eq(folder_sync(a, NULL, &err), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct folder *f = NULL;
+		if (folder_open(root, root, 0, &f, &err) < 0 ||
+		    folder_sync(f, NULL, &err) < 0)
+			_exit(10);
+		for (int i = 0; i < 100000; i++) {
+			if (folder_set_flags(f, 1, i % 2 ? MF_SEEN : 0, 0,
+					     &err) < 0)
+				_exit(11);
+			usleep(200);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < COPIES && failed < 0; i++)
+		if ((r = folder_copy(a, 1, b, 0, 0, &uid, &err)) != 0)
+			failed = i;
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(failed < 0, "copy %d: %d %s", failed, r,
+		      r < 0 ? err : "");
+	ck_assert_uint_eq(uid, COPIES);
+	folder_close(&a);
+	folder_close(&b);
+}
+END_TEST
+
 START_TEST(quota_refuses_and_counts)
 {
 	struct folder *f = open_folder();
@@ -677,6 +725,7 @@ folder_suite(void)
 	tcase_add_test(tc, append_commits_with_flags_and_date);
 	tcase_add_test(tc, many_processes);
 	tcase_add_test(tc, copy_links_with_new_flags);
+	tcase_add_test(tc, copy_races_flag_renames);
 	tcase_add_test(tc, quota_refuses_and_counts);
 	tcase_add_test(tc, watch_wakes_on_delivery);
 	tcase_add_test(tc, courier_keywords_imported);
