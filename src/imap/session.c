@@ -32,6 +32,7 @@
 #include "imap/rawlog.h"
 #include "imap/searchres.h"
 #include "imap/urlauth.h"
+#include "imap/limits.h"
 #include "imap/utf8args.h"
 #include "imap/response.h"
 #include "imap/session.h"
@@ -41,32 +42,6 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/proctitle.h"
-
-/* Limits before login are tiny: everything a client may say then is a
- * user name, a password or an ID, and the process is still root. */
-static const struct parser_limits limits_preauth = {
-	.max_line = 8192,
-	.max_literal = 8192,
-	.max_literals_total = 16384,
-	.max_skip = 65536,
-	.max_args = 64,
-	.max_depth = 4,
-	.literal_plus = 1,
-};
-
-/* max_sunk_literal bounds APPEND's message, which goes to a file, not to
- * memory; APPENDLIMIT (RFC 7889) announces it. */
-static const struct parser_limits limits_authed = {
-	.max_line = 65536,
-	.max_literal = 1024 * 1024,
-	.max_sunk_literal = SESSION_APPEND_LIMIT,
-	.max_literals_total = 2 * 1024 * 1024,
-	.max_skip = 1024 * 1024,
-	.max_args = 10000,
-	.max_depth = 32,
-	.literal_plus = 1,
-	.binary = 1,            /* APPEND's ~{n} (RFC 3516 4.4) */
-};
 
 /* All the literals one APPEND sinks together (MULTIAPPEND, RFC 3502, and
  * CATENATE's TEXT parts): they share one file, one after another. */
@@ -79,7 +54,7 @@ void
 session_apply_limits(struct session *s)
 {
 	parser_set_limits(s->parser, s->state == ST_NOT_AUTH ?
-			  &limits_preauth : &limits_authed);
+			  &imap_limits_preauth : &imap_limits_authed);
 }
 
 /* "~/Maildir" and "~" are relative to the home; anything else is taken
@@ -724,7 +699,7 @@ session_run(const struct session_params *p)
 	s->stream = p->stream;
 	s->arena = arena_new(16384);
 	s->state = ST_NOT_AUTH;
-	s->parser = parser_new(&limits_preauth);
+	s->parser = parser_new(&imap_limits_preauth);
 	s->literal_fd = -1;
 	sink.open = literal_open;
 	sink.write = literal_write;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap/limits.h"
 #include "imap/parser.h"
 #include "util/buf.h"
 
@@ -38,30 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HDR 8
 #define LOG_MAX ((size_t)16 << 20)
-
-/* As src/imap/session.c sets them, smaller where a fuzzer's input could
- * never reach them anyway. */
-static const struct parser_limits limits_preauth = {
-	.max_line = 8192,
-	.max_literal = 8192,
-	.max_literals_total = 16384,
-	.max_skip = 65536,
-	.max_args = 64,
-	.max_depth = 4,
-	.literal_plus = 1,
-};
-
-static const struct parser_limits limits_authed = {
-	.max_line = 65536,
-	.max_literal = 1024 * 1024,
-	.max_sunk_literal = 64 * 1024 * 1024,
-	.max_literals_total = 2 * 1024 * 1024,
-	.max_skip = 1024 * 1024,
-	.max_args = 10000,
-	.max_depth = 32,
-	.literal_plus = 1,
-	.binary = 1,
-};
 
 /* Tight limits, so that the fuzzer reaches every refusal. */
 static const struct parser_limits limits_tiny = {
@@ -104,7 +81,7 @@ static void
 limits_for(unsigned flags, int authed, struct parser_limits *l)
 {
 	*l = flags & F_TINY ? limits_tiny :
-		authed ? limits_authed : limits_preauth;
+		authed ? imap_limits_authed : imap_limits_preauth;
 	if (flags & F_MINUS)
 		l->literal_minus = 1;
 	if (flags & F_NO_PLUS)

@@ -8,15 +8,14 @@ root the server really drops to the test users' uids; as an ordinary user
 uid_wrapper lets the same privilege-drop code run. Nothing here touches
 the real /etc/passwd, real users, or ports below 1024.
 """
+import contextlib
 import os
 import re
-import select
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -368,6 +367,35 @@ def fresh_maildir(world, name, user="alice"):
         os.chmod(root, 0o700)
         own(root, user)
     return path
+
+
+def login(srv, user="alice"):
+    """A client of srv, past the greeting and logged in as user."""
+    c = Client(srv.port)
+    c.expect(r"\* OK .*")
+    c.cmd("l", f"LOGIN {user} {USERS[user][1]}")
+    return c
+
+
+@contextlib.contextmanager
+def running(world, maildir, **config):
+    """A server on the Maildir ~/maildir (and config), stopped when the
+    block ends, however it ends."""
+    srv = Server(world, maildir="~/" + maildir, **config)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@contextlib.contextmanager
+def served(world, maildir, **config):
+    """running() with a client logged in as alice, which logs out when
+    the block ends well."""
+    with running(world, maildir, **config) as srv:
+        c = login(srv)
+        yield srv, c
+        c.cmd("z", "LOGOUT")
 
 
 def proc_status(pid):

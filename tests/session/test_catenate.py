@@ -9,8 +9,8 @@ no \\Seen set on the sources (3), and nothing left in tmp/ or the
 folder after a failure."""
 import os
 
-from harness import Server, check
-from test_write import OVERQUOTA, fresh_maildir, login, own, quota_file
+from harness import check, served
+from test_write import OVERQUOTA, fresh_maildir, own, quota_file
 
 B0 = "------------030308070208000400050907"
 B3 = "------------030308070208000400050903"
@@ -156,9 +156,7 @@ def url(uid, section=None, box="Drafts", uv=DRAFTS_UV):
 
 def test_rfc4469_examples(world):
     md = setup(world, "Maildir-cat")
-    srv = Server(world, maildir="~/Maildir-cat")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-cat") as (srv, c):
         sep = f"\r\n--{B0}\r\n".encode()
         # Example 1: an attachment replaced.
         u, t = catenate(c, "A003", r"APPEND Drafts (\Seen \Draft $MDNSent)",
@@ -243,16 +241,11 @@ def test_rfc4469_examples(world):
                 f"\r\n--{B4}--\r\n".encode())
         check(body_of(c, "f4", "Sent", 1) == want, "digest: bytes")
         tmp_empty(md)
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_badurl(world):
     md = setup(world, "Maildir-catbad")
-    srv = Server(world, maildir="~/Maildir-catbad")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catbad") as (srv, c):
         cases = [
             (url(99), "Message not found"),                 # no such UID
             (url(20).replace(str(DRAFTS_UV), "1"), "Invalid UIDVALIDITY"),
@@ -335,9 +328,6 @@ def test_badurl(world):
         check(t == "t NO [TRYCREATE] Mailbox doesn't exist: Nope", f"{t!r}")
         check(count(md, ".Sent") == 2, "Sent")
         tmp_empty(md)
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_toobig(world):
@@ -356,9 +346,7 @@ def test_toobig(world):
         f.write(chunk[:limit - 63 * len(chunk) - len(head) - 2] + b"\r\n")
     check(os.path.getsize(path) == limit, "size")
     uidlist(md, 7, {1: base})
-    srv = Server(world, maildir="~/Maildir-catbig")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catbig") as (srv, c):
         _, t = catenate(c, "a", "APPEND Sent",
                         [("TEXT", b"X"), ("URL", "/INBOX/;UID=1")])
         check(t == "a NO [TOOBIG] Message too large", f"{t!r}")
@@ -371,9 +359,6 @@ def test_toobig(world):
         _, t = catenate(c, "c", "APPEND Sent",
                         [("URL", "/INBOX/;UID=1/;PARTIAL=0.100")] * 2)
         check(t.startswith("c OK [APPENDUID "), f"{t!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_utf8(world):
@@ -382,9 +367,7 @@ def test_utf8(world):
     a URL part copies mail that is here already, 8-bit or not."""
     md = setup(world, "Maildir-catutf8")
     head = "Subject: caf\u00e9\r\n\r\n".encode()
-    srv = Server(world, maildir="~/Maildir-catutf8")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catutf8") as (srv, c):
         for i, part in enumerate([b"UTF8 (~{%d+}\r\n%s)" % (len(head), head),
                                   b"TEXT {%d+}\r\n%s" % (len(head), head)]):
             c.send(b"u%d APPEND Sent CATENATE (%s URL \"%s\")\r\n" %
@@ -412,9 +395,6 @@ def test_utf8(world):
         check(got == sorted([b"Subject: x\r\n\r\ncaf\xc3\xa9",
                              head + body30]), f"UTF8 bytes {got!r}")
         tmp_empty(md)
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_quota(world):
@@ -424,9 +404,7 @@ def test_quota(world):
     md = setup(world, "Maildir-catquota")
     quota_file(md, sum(len(m) for m in INBOX_MSGS.values()) + len(MSG20) +
                len(MSG21) + len(MSG30) + len(MSG30) // 2)
-    srv = Server(world, maildir="~/Maildir-catquota")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catquota") as (srv, c):
         _, t = catenate(c, "q1", "APPEND Sent", [("URL", url(30)),
                                                  ("URL", url(30))])
         check(t == "q1 " + OVERQUOTA, f"{t!r}")
@@ -435,16 +413,11 @@ def test_quota(world):
         _, t = catenate(c, "q2", "APPEND Sent",
                         [("URL", url(30, "TEXT"))])
         check(t.startswith("q2 OK [APPENDUID "), f"{t!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_multiappend(world):
     md = setup(world, "Maildir-catmulti")
-    srv = Server(world, maildir="~/Maildir-catmulti")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catmulti") as (srv, c):
         # The second message's URL is bad: neither is stored (RFC 3502).
         msg = b"Subject: one\r\n\r\nplain\r\n"
         c.send(b"m1 APPEND Sent {%d+}\r\n" % len(msg) + msg +
@@ -464,16 +437,11 @@ def test_multiappend(world):
         check(body_of(c, "b2", "Sent", 2) == b"X: y\r\n" + S20["HEADER"],
               "2")
         check(body_of(c, "b3", "Sent", 3) == MSG30, "3")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_replace(world):
     md = setup(world, "Maildir-catrepl")
-    srv = Server(world, maildir="~/Maildir-catrepl")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catrepl") as (srv, c):
         c.cmd("s", "SELECT Drafts")
         new_head = S20["HEADER"].replace(b"holiday", b"winter")
         # RFC 8508 4.2 with a body taken from the message replaced.
@@ -494,18 +462,10 @@ def test_replace(world):
         check(t == "r3 NO [BADURL ;UID=4242] Message not found", f"{t!r}")
         c2.cmd("f2", f"UID FETCH {uid} UID")
         tmp_empty(md)
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_capability(world):
     fresh_maildir(world, "Maildir-catcap")
-    srv = Server(world, maildir="~/Maildir-catcap")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-catcap") as (srv, c):
         u, _ = c.cmd("a", "CAPABILITY")
         check("CATENATE" in u[0].split(), f"no CATENATE: {u[0]}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()

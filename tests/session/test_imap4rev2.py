@@ -57,8 +57,8 @@ IMAP4rev1") item by item. Where each item is handled:
 import os
 import re
 
-from harness import CAPS_AUTHED, CAPS_BASE, Server, check
-from test_write import append, deliver, fresh_maildir, login
+from harness import CAPS_AUTHED, CAPS_BASE, check, login, running, served
+from test_write import append, deliver, fresh_maildir
 
 FLAGS = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"
 PERMANENT = ("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
@@ -83,9 +83,7 @@ def test_rev2_capability(world):
           CAPS_AUTHED.split()[:2] == ["IMAP4rev1", "IMAP4rev2"],
           f"README: {CAPS_BASE!r} / {CAPS_AUTHED!r}")
     fresh_maildir(world, "Maildir-r2cap")
-    srv = Server(world, maildir="~/Maildir-r2cap")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-r2cap") as (srv, c):
         u, t = c.cmd("c", "CAPABILITY")
         check(u == [f"* CAPABILITY {CAPS_AUTHED}"], f"CAPABILITY: {u!r}")
         c.cmd("s", "SELECT INBOX")
@@ -94,17 +92,13 @@ def test_rev2_capability(world):
         rev2(c)
         u, t = c.cmd("e2", "ENABLE IMAP4REV2")
         check(u == ["* ENABLED"], f"second ENABLE: {u!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_rev2_select(world):
     md = fresh_maildir(world, "Maildir-r2sel")
     deliver(md, ":2,S")
     deliver(md)
-    srv = Server(world, maildir="~/Maildir-r2sel", special_folders="")
-    try:
+    with running(world, "Maildir-r2sel", special_folders="") as srv:
         # IMAP4rev1 first: unchanged (and it takes \Recent).
         c = login(srv)
         u, t = c.cmd("s", "SELECT inbox")
@@ -138,16 +132,13 @@ def test_rev2_select(world):
               f"EXAMINE: {u!r}")
         check(t == "A142 OK [READ-ONLY] Examine completed.", t)
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_rev2_search(world):
     md = fresh_maildir(world, "Maildir-r2search")
     for info in (":2,", ":2,F", ":2,S", ":2,FS", ":2,T"):
         deliver(md, info)
-    srv = Server(world, maildir="~/Maildir-r2search", special_folders="")
-    try:
+    with running(world, "Maildir-r2search", special_folders="") as srv:
         c = rev2(login(srv))
         c.cmd("s", "SELECT INBOX")
         # 6.4.4's examples
@@ -188,15 +179,12 @@ def test_rev2_search(world):
         u, t = c.cmd("A301", "UID SEARCH UID $ SMALLER 4096")
         check(u == ['* ESEARCH (TAG "A301") UID ALL 1:5'], f"{u!r}")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_rev2_no_recent_and_uid_fetch(world):
     md = fresh_maildir(world, "Maildir-r2recent")
     deliver(md)
-    srv = Server(world, maildir="~/Maildir-r2recent", special_folders="")
-    try:
+    with running(world, "Maildir-r2recent", special_folders="") as srv:
         c = rev2(login(srv))
         c.cmd("s", "SELECT INBOX")
         u, t = c.cmd("f", "FETCH 1 FLAGS")
@@ -218,16 +206,13 @@ def test_rev2_no_recent_and_uid_fetch(world):
         u, t = o.cmd("n", "NOOP")
         o.cmd("z", "LOGOUT")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_rev2_appendix_e(world):
     md = fresh_maildir(world, "Maildir-r2e")
     deliver(md, ":2,S")
     deliver(md, ":2,T")
-    srv = Server(world, maildir="~/Maildir-r2e", special_folders="")
-    try:
+    with running(world, "Maildir-r2e", special_folders="") as srv:
         c = rev2(login(srv))
         # 2: NAMESPACE, LIST "" "" (the root and separator)
         u, t = c.cmd("e2a", "NAMESPACE")
@@ -305,5 +290,3 @@ def test_rev2_appendix_e(world):
         check(u == ["* 1 EXPUNGE"], f"{u!r}")
         c.cmd("e2k", "UNSELECT")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()

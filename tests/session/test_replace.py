@@ -8,7 +8,7 @@ an invalid or unknown message, a read-only mailbox, the selected state
 only (3.5), and the quota counted net of the replaced message (3.4)."""
 import os
 
-from harness import Client, Server, check
+from harness import Client, check, running, served
 from test_quota import sizefile
 from test_write import (MSG, OVERQUOTA, deliver, files, fresh_maildir,
                         login, select, take_recent)
@@ -49,9 +49,7 @@ def test_replace_examples(world):
     drafts = os.path.join(md, ".Drafts")
     for _ in range(4):
         deliver(drafts)
-    srv = Server(world, maildir="~/Maildir-repl")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-repl") as (srv, c):
         v = uidvalidity(c, "v", "Drafts")
         c.cmd("s", "SELECT Drafts")
         c.cmd("f", r"STORE 4 +FLAGS.SILENT (\Flagged)")
@@ -74,9 +72,6 @@ def test_replace_examples(world):
         check(u == [f"* 4 FETCH (UID 6 FLAGS (\\Seen \\Draft \\Recent) "
                     f"RFC822.SIZE {len(DRAFT2)})"], f"FETCH: {u!r}")
         check(len(files(drafts)) == 4, f"Drafts: {files(drafts)}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_replace_into_other(world):
@@ -84,8 +79,7 @@ def test_replace_into_other(world):
     drafts = os.path.join(md, ".Drafts")
     for _ in range(2):
         deliver(drafts, ":2,DS")
-    srv = Server(world, maildir="~/Maildir-repl2")
-    try:
+    with running(world, "Maildir-repl2") as srv:
         take_recent(srv)
         c = login(srv)
         v = uidvalidity(c, "v", "Sent")
@@ -135,8 +129,6 @@ def test_replace_into_other(world):
         c.expect(r"\* OK .*")
         c.cmd("l", "REPLACE 1 Sent {1+}\r\nx", status="BAD")
         c.close()
-    finally:
-        srv.stop()
 
 
 def test_replace_quota_net(world):
@@ -148,8 +140,7 @@ def test_replace_quota_net(world):
     # limit, REPLACE of one message by it is not (3.4: "only the net
     # quota consumption is considered").
     sizefile(md, f"{2 * len(MSG) + 110}S")
-    srv = Server(world, maildir="~/Maildir-replq")
-    try:
+    with running(world, "Maildir-replq") as srv:
         take_recent(srv)
         c = select(srv)
         u, t = replace(c, "a", "APPEND INBOX", big)
@@ -173,17 +164,10 @@ def test_replace_quota_net(world):
         check(sum(int(x.split()[0]) for x in lines) == used,
               "quota changed by a failed REPLACE")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_capability(world):
     fresh_maildir(world, "Maildir-replc")
-    srv = Server(world, maildir="~/Maildir-replc")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-replc") as (srv, c):
         u, t = c.cmd("a", "CAPABILITY")
         check("REPLACE" in u[0].split(), f"no REPLACE: {u[0]}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()

@@ -23,8 +23,8 @@ one of them, section by section:
      taken."""
 import os
 
-from harness import CAPS_AUTHED, Server, check
-from test_write import append, deliver, fresh_maildir, login
+from harness import CAPS_AUTHED, check, login, running, served
+from test_write import append, fresh_maildir
 
 UMLAUT = "Entw\u00fcrfe"            # "Entw&APw-rfe" in modified UTF-7
 MSG8 = ("From: J\u00f6rg <joerg@example.org>\r\nTo: a@example.org\r\n"
@@ -66,9 +66,7 @@ def test_utf8_capability_and_enable(world):
           "ENABLE" in CAPS_AUTHED.split(),
           f"README's after-login list: {CAPS_AUTHED!r}")
     fresh_maildir(world, "Maildir-u8cap")
-    srv = Server(world, maildir="~/Maildir-u8cap")
-    try:
-        c = login(srv)
+    with served(world, "Maildir-u8cap") as (srv, c):
         u, t = c.cmd("c", "CAPABILITY")
         check(f"* CAPABILITY {CAPS_AUTHED}" in u, f"CAPABILITY: {u!r}")
         c.cmd("s", "SELECT INBOX")
@@ -89,15 +87,11 @@ def test_utf8_capability_and_enable(world):
         c.cmd("s2", "SELECT INBOX")
         u, t = c.cmd("e3", "ENABLE UTF8=ACCEPT")
         check(u == ["* ENABLED"], f"ENABLE again while selected: {u!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_utf8_mailbox_names(world):
     md = fresh_maildir(world, "Maildir-u8names")
-    srv = Server(world, maildir="~/Maildir-u8names", special_folders="")
-    try:
+    with running(world, "Maildir-u8names", special_folders="") as srv:
         c = enabled(login(srv))
         c.cmd("c1", f'CREATE "{UMLAUT}"')
         check(os.path.isdir(os.path.join(md, ".Entw&APw-rfe")),
@@ -166,14 +160,11 @@ def test_utf8_mailbox_names(world):
         u, t = c.cmd("ls", 'LSUB "" *')
         check(u == [], f"LSUB after UNSUBSCRIBE: {u!r}")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_utf8_invalid(world):
     md = fresh_maildir(world, "Maildir-u8bad")
-    srv = Server(world, maildir="~/Maildir-u8bad", special_folders="")
-    try:
+    with running(world, "Maildir-u8bad", special_folders="") as srv:
         # Before ENABLE: 8-bit names are not modified UTF-7, as before
         # (and as in Dovecot 2.3, tests/session/diff_dovecot.py "utf8").
         c = login(srv)
@@ -211,15 +202,12 @@ def test_utf8_invalid(world):
         check(not any(e.startswith(".") for e in os.listdir(md)),
               f"nothing created: {sorted(os.listdir(md))}")
         c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_utf8_search(world):
-    md = fresh_maildir(world, "Maildir-u8search")
-    srv = Server(world, maildir="~/Maildir-u8search")
-    try:
-        c = enabled(login(srv))
+    fresh_maildir(world, "Maildir-u8search")
+    with served(world, "Maildir-u8search") as (srv, c):
+        enabled(c)
         c.cmd("s", "SELECT INBOX")
         u, t = append(c, "a", "APPEND INBOX", BODY8)
         check(t.startswith("a OK"), f"APPEND: {t!r}")
@@ -235,16 +223,11 @@ def test_utf8_search(world):
         # SORT and THREAD name a charset by their grammar; untouched
         u, t = c.cmd("o", "SORT (ARRIVAL) UTF-8 ALL")
         check(u == ["* SORT 1"], f"SORT: {u!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()
 
 
 def test_utf8_append(world):
-    md = fresh_maildir(world, "Maildir-u8append")
-    srv = Server(world, maildir="~/Maildir-u8append")
-    try:
-        c = login(srv)
+    fresh_maildir(world, "Maildir-u8append")
+    with served(world, "Maildir-u8append") as (srv, c):
         # RFC 6855 4: before ENABLE, 8-bit header fields are NO ...
         u, t = append(c, "n1", "APPEND INBOX", MSG8)
         check(t == "n1 NO Message has 8-bit header fields; ENABLE "
@@ -287,6 +270,3 @@ def test_utf8_append(world):
               any("Gr\u00fc\u00dfe" in x for x in u), f"FETCH: {u!r}")
         u, t = c.cmd("s2", 'SEARCH SUBJECT "gr\u00fc\u00dfe"')
         check(u == ["* SEARCH 3 4 5"], f"SEARCH: {u!r}")
-        c.cmd("z", "LOGOUT")
-    finally:
-        srv.stop()

@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 
-from harness import Client, IS_ROOT, Server, USERS, check, own
+from harness import Server, check, login, own
 
 SYSTEM = r"\Answered \Flagged \Deleted \Seen \Draft"
 MSG = b"From: mda@example.org\r\nSubject: test\r\n\r\nbody\r\n"
@@ -88,13 +88,6 @@ def keywords_file(d):
             return f.read()
     except FileNotFoundError:
         return ""
-
-
-def login(srv):
-    c = Client(srv.port)
-    c.expect(r"\* OK .*")
-    c.cmd("l", f"LOGIN alice {USERS['alice'][1]}")
-    return c
 
 
 def select(srv, name="INBOX", cmd="SELECT"):
