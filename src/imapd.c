@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "auth/privdrop.h"
 #include "imap/session.h"
 #include "net/fdstream.h"
 #include "net/listener.h"
@@ -342,6 +343,8 @@ daemon_main(struct options *o, struct daemon_state *st)
 	    pidfile_write(st->config.pidfile, err, sizeof(err)) < 0)
 		fatal("%s", err);
 	announce_user_limit();
+	if (privdrop_possible())
+		privdrop_preload();
 	socks = listener_sockets(l, &n);
 	for (size_t i = 0; i < n; i++)
 		log_info("listening on %s%s", socks[i].name,

@@ -33,5 +33,11 @@ int privdrop_allowed(const struct auth_user *user, const char **err_r);
  * Any failure is fatal, including uid 0 and a home it cannot enter: a
  * process left half-dropped must not serve anyone. */
 void privdrop_become(const struct auth_user *user);
+/* Loads the name service modules that privdrop_become and the user
+ * lookups use (nsswitch.conf's passwd and group: libnss_systemd and
+ * the like) into this process. The standalone listener calls it once,
+ * so that the connection processes it forks find them loaded rather
+ * than each loading and relocating them again at login. */
+void privdrop_preload(void);
 
 #endif

@@ -21,6 +21,13 @@ typedef void append_done_fn(struct session *s, const struct command *cmd,
 void append_run(struct session *s, const struct command *cmd,
 		append_done_fn *done, void *ctx);
 
+/* Plain APPENDs pipelined into one mailbox are committed as a group
+ * (cmd_append.c): their tagged OKs wait in s->abatch until this makes
+ * the run durable and answers each. The session calls it before it
+ * waits for input, before any other command or answer, and at the end.
+ * Does nothing when no APPEND waits. */
+void append_settle(struct session *s);
+
 /* 1 when the literal the parser is about to read for cmd (whose
  * arguments so far are cmd->args) is REPLACE's message and may go to
  * the session's literal file like APPEND's (session.c). */

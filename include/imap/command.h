@@ -35,6 +35,7 @@ struct rawlog;
 struct folder;
 struct view;
 struct keywords;
+struct mcache;
 struct seqset;
 struct context_list;
 struct notify;
@@ -45,6 +46,9 @@ struct selected {
 	struct folder *folder;
 	struct view *view;
 	struct keywords *kw;
+	/* skua.cache, opened by the first FETCH or SEARCH that needs it
+	 * and kept while the folder is selected (imap/msgcache.h). */
+	struct mcache *cache;
 	int readonly;                   /* EXAMINE */
 };
 
@@ -85,6 +89,8 @@ struct session {
 	 * unlinked file in the Maildir's tmp/ (session.c). */
 	int literal_fd;                 /* -1: none */
 	int literal_errno;              /* a write into it failed, or 0 */
+	/* APPENDs staged and not yet answered (imap/append.h), or NULL. */
+	struct append_batch *abatch;
 
 	/* SEARCHRES "$": the saved UIDs, malloc'ed, NULL when empty
 	 * (imap/searchres.h). */

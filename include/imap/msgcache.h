@@ -16,7 +16,10 @@
  * when the record was made, as Dovecot keeps it in its cache (a later
  * touch of a file named with ,S= is not seen).
  *
- * Opened at the first use in a command, written once at its end (one
+ * Opened at the first use after SELECT and kept open (s->sel.cache)
+ * until the folder is closed, so that a command does not walk the whole
+ * file again; the first use in each command catches up with what other
+ * processes wrote meanwhile. Written once at the command's end (one
  * append under one lock, no fsync: the cache is disposable). When the
  * cache cannot be opened or written, everything works from the files and
  * the error is logged once per command. */

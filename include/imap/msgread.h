@@ -25,15 +25,20 @@ struct msgread {
 	const unsigned char *data;
 	size_t len;             /* bytes in data */
 	size_t size;            /* bytes in the file */
-	time_t mtime;
+	time_t mtime;           /* -1 when not asked for (MSGREAD_NO_MTIME) */
 };
 
-/* Loads the file of uid: all of it, or with header_only at least its
- * header block (all of a file without one), so that a header key need
- * not read attachments. Returns 0, 1 when the message is gone, or -1 with
- * *err_r (a sentence for the log). */
+/* How msgread_load reads: */
+#define MSGREAD_HEADER   1      /* the header block only */
+#define MSGREAD_NO_MTIME 2      /* the mtime is not needed: a whole file
+				 * that fits the buffer costs no fstat */
+
+/* Loads the file of uid: all of it, or with MSGREAD_HEADER in how at
+ * least its header block (all of a file without one), so that a header
+ * key need not read attachments. Returns 0, 1 when the message is gone,
+ * or -1 with *err_r (a sentence for the log). */
 int  msgread_load(struct msgread *r, struct folder *f, uint32_t uid,
-		  int header_only, const char **err_r);
+		  unsigned how, const char **err_r);
 /* Forgets this message (unmaps; a large buffer is given back). */
 void msgread_done(struct msgread *r);
 void msgread_free(struct msgread *r);

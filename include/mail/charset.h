@@ -23,11 +23,14 @@ int charset_to_utf8(const char *charset, const unsigned char *data,
  * Supplement / Latin Extended-A letters to lower case, invalid bytes to
  * U+FFFD. Returns 0 or -1 on overflow. */
 int charset_fold(const unsigned char *utf8, size_t len, struct buf *out);
-/* 1 when charset_to_utf8 would give ASCII bytes back as they are and
- * every other byte as bytes of 0x80 and above: UTF-8 and US-ASCII (NULL
- * too), whose conversion only replaces invalid sequences; 2 when only
- * text of ASCII alone comes back as it is (ISO-8859-*, windows-125*);
- * 0 for the rest (UTF-7, ISO-2022-*, UTF-16 ... rewrite ASCII too). */
+/* 1 when charset_to_utf8 would give ASCII bytes back as they are, every
+ * other byte as bytes of 0x80 and above, and U+0130 (C4 B0) only where
+ * the input has those two bytes: UTF-8 and US-ASCII (NULL too), whose
+ * conversion only replaces invalid sequences, and the single-byte
+ * charsets converted byte by byte that lack U+0130 (ISO-8859-1, -2,
+ * windows-1252 ...); 2 when only text of ASCII alone comes back as it is
+ * (the other ISO-8859-*, windows-125*); 0 for the rest (UTF-7,
+ * ISO-2022-*, UTF-16 ... rewrite ASCII too). */
 int charset_ascii_safe(const char *charset);
 /* Appends code point cp as UTF-8; NUL, surrogates and values past
  * U+10FFFF become U+FFFD. Returns 0 or -1 on overflow. */

@@ -76,5 +76,16 @@ int  mfilename_new_base(int64_t size, int64_t vsize, char *out,
  * leading seconds, then by the microseconds after 'M' when both have
  * them, then by base name (the part before ':'). */
 int  mfilename_sort_cmp(const char *a, const char *b);
+/* The same order with the numbers read once per name instead of once per
+ * comparison, for sorting many names: mfilename_sort_key_cmp of two keys
+ * is mfilename_sort_cmp of their names. The key points into name. */
+struct mfilename_sort_key {
+	long long secs, usecs;
+	const char *rest;       /* the name after the seconds */
+	int has_usecs;
+};
+void mfilename_sort_key(const char *name, struct mfilename_sort_key *k);
+int  mfilename_sort_key_cmp(const struct mfilename_sort_key *a,
+			    const struct mfilename_sort_key *b);
 
 #endif

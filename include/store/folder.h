@@ -163,6 +163,24 @@ void folder_append_abort(struct folder_append **a);
  * copies it into tmp/ first, as folder_append_begin would have. */
 int  folder_append_adopt(struct folder *f, int fd, struct folder_append **a_r,
 			 const char **err_r);
+/* Commit in two halves, so that a run of appends shares the syncs that
+ * cover the whole folder (group commit). stage fsyncs the file, sets its
+ * mtime, links it into cur/ and counts it in maildirsize as commit
+ * does, but it has no UID yet. settle makes every staged message
+ * durable at once: one fsync of cur/, one uidlist update (one lock, one
+ * write, one fdatasync), and fills uids (room for folder_append_staged's
+ * count) in staging order.
+ * Nobody may be told of a message before it is settled. settle returns
+ * 0, FOLDER_INUSE or -1 with *err_r; on FOLDER_INUSE and a failed fsync
+ * the messages are out of cur/ again. A kill in between leaves them in
+ * cur/ without a UID: the next sync numbers them, as any delivery.
+ * commit is stage and settle of one message, on a folder with none
+ * staged. */
+int  folder_append_stage(struct folder_append **a, unsigned flags,
+			 uint32_t keywords, time_t date, const char **err_r);
+int  folder_append_settle(struct folder *f, uint32_t *uids,
+			  const char **err_r);
+size_t folder_append_staged(const struct folder *f);
 
 /* Copies message uid of src into dst with the given flags and keywords
  * (keywords as dst's letters: the caller maps names), as a hard link
@@ -186,6 +204,13 @@ int  folder_move(struct folder *src, uint32_t uid, struct folder *dst,
  * folder_sync). folder_watch_drain empties it before the next wait. */
 int  folder_watch(struct folder *f);
 void folder_watch_drain(struct folder *f);
+/* For a folder that stays open (the selected one): keeps that inotify
+ * watch from now on, so that a sync after which nothing changed in new/
+ * and cur/ but this process's own flag renames skips the scan of cur/,
+ * also within the seconds after a change where the mtime test cannot
+ * (src/store/folder.c). Where inotify is not available, or on a file
+ * system whose remote changes send no event, syncs stay as they were. */
+void folder_track(struct folder *f);
 
 void folder_close(struct folder **f);
 

@@ -54,6 +54,11 @@ int  mcache_open(const char *dir, uint32_t uidvalidity, struct mcache **c_r,
 		 const char **err_r);
 /* Flushes what is queued (errors ignored), closes, sets *c to NULL. */
 void mcache_free(struct mcache **c);
+/* Catches up with the file as other processes left it (records they
+ * appended, a new file after a compaction, a file that is missing or
+ * not ours written anew, as mcache_open does): the way to keep c open
+ * from one command to the next. Returns 0, or -1 with *err_r. */
+int  mcache_refresh(struct mcache *c, const char **err_r);
 
 /* Looks uid up: 1 and *e filled (blob data point into the file's
  * mapping, valid until the next call on c), or 0 when there is no good

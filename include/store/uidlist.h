@@ -51,9 +51,14 @@ const struct uidlist_rec *uidlist_records(const struct uidlist *list,
 					  size_t *count_r);
 /* Finds the UID of a base name. Returns 0 when unknown. */
 uint32_t uidlist_lookup(const struct uidlist *list, const char *base);
+/* The position in uidlist_records of the record for the base of name (a
+ * whole file name will do: the base ends at its first ':'), or -1. O(1);
+ * valid until the list changes (refresh, update). */
+long uidlist_index(const struct uidlist *list, const char *name);
 
 /* Gives UIDs to the base names not yet in the list, in the order given
- * (the caller sorts them as Dovecot does: by file name), and drops the
+ * (the caller sorts them as Dovecot does: by file name; a whole file
+ * name stands for its base, which ends at ':'), and drops the
  * records whose base is in gone (expunged files). Takes the dot-lock,
  * rereads the file under it so nothing another writer added is lost,
  * writes the new file and releases the lock. Returns 0, or -1 with

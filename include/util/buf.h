@@ -22,7 +22,18 @@ void buf_init(struct buf *b, size_t max);
 /* Appends bytes. Returns 0, or -1 (nothing appended) past the maximum. */
 int  buf_append(struct buf *b, const void *data, size_t len);
 int  buf_append_str(struct buf *b, const char *s);
-int  buf_append_byte(struct buf *b, unsigned char c);
+/* Inline: ENVELOPE, BODYSTRUCTURE and the response writers append byte
+ * by byte, and a call per byte cost more than the rest of their work. */
+static inline int
+buf_append_byte(struct buf *b, unsigned char c)
+{
+	if (b->len < b->max && b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append(b, &c, 1);
+}
 int  buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int  buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,20 @@ user_groups(const struct auth_user *user, int *n_r)
 			      "refusing to serve it", user->name);
 	*n_r = n;
 	return groups;
+}
+
+void
+privdrop_preload(void)
+{
+	gid_t groups[32];
+	int n = 32;
+
+	/* The answers do not matter, only that the modules get loaded;
+	 * root exists everywhere, so no module is asked in vain. */
+	(void)getpwnam("root");
+	(void)getgrouplist("root", 0, groups, &n);
+	endpwent();
+	endgrent();
 }
 
 static void

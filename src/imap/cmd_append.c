@@ -50,6 +50,7 @@
  * destination is the selected mailbox the new message is announced by
  * the sync in session_ok (EXISTS, RECENT), like anyone else's delivery. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -69,6 +70,7 @@
 #include "store/folder.h"
 #include "util/fdio.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* RFC 3502 sets no number; this bounds the memory per command (the
  * parser's max_args bounds it too). */
@@ -321,6 +323,175 @@ save_all(struct session *s, struct dest *d, struct append_req *req,
 	return r;
 }
 
+/* Group commit of pipelined APPENDs.
+ *
+ * A client that uploads a folder sends APPEND after APPEND without
+ * waiting (LITERAL+, RFC 7888). Each message must be on disk before its
+ * OK: its file fsynced before the link into cur/, then cur/ itself and
+ * the uidlist line synced. Those last two syncs cover the whole folder,
+ * so a run of APPENDs into one mailbox shares them: each message is
+ * staged (fsynced and linked, folder_append_stage) and its tagged OK
+ * waits; append_settle syncs cur/ and the uidlist once for the run and
+ * then answers every command of it, in order. The session settles
+ * before it would wait for input (the client may be waiting for the
+ * answers), before any other command and any other answer, and at the
+ * end. A kill before that leaves staged messages in cur/ unnumbered and
+ * unanswered: the next sync numbers them, as any delivery.
+ *
+ * Only the plain case is batched: one message, no CATENATE, no keyword
+ * (a new one would have to be announced), not REPLACE, no NOTIFY, and a
+ * stream that can say whether input is waiting. */
+#define APPEND_BATCH_MAX 128
+
+struct append_batch {
+	char *name;             /* the mailbox, as the client named it */
+	struct dest d;
+	int kw_before;          /* flagnews_count when the run began */
+	char **tags;            /* of the commands waiting for their OK */
+	size_t n;
+};
+
+static int
+has_keyword(const struct arg *flags)
+{
+	if (flags == NULL)
+		return 0;
+	if (flags->type != ARG_LIST)
+		return flags->data != NULL && flags->data[0] != '\\';
+	for (size_t i = 0; i < flags->count; i++)
+		if (has_keyword(&flags->list[i]))
+			return 1;
+	return 0;
+}
+
+static int
+batchable(const struct session *s, const struct append_req *req,
+	  append_done_fn *done)
+{
+	const struct append_msg *m = &req->msgs[0];
+
+	return done == NULL && req->n == 1 && m->catenate == NULL &&
+	       m->literal->len > 0 && !has_keyword(m->flags) &&
+	       req->mailbox->type != ARG_LIST && req->mailbox->data != NULL &&
+	       s->notify == NULL && s->stream->ops->wait != NULL;
+}
+
+void
+append_settle(struct session *s)
+{
+	struct append_batch *b = s->abatch;
+	struct command c = { NULL, "APPEND", NULL, 0 };
+	const char *err = NULL;
+	uint32_t *uids, uidvalidity;
+	int r, announced;
+
+	if (b == NULL)
+		return;
+	s->abatch = NULL;
+	uids = xcalloc(b->n + 1, sizeof(*uids));
+	r = folder_append_settle(b->d.f, uids, &err);
+	uidvalidity = folder_uidvalidity(b->d.f);
+	dest_close(&b->d);
+	if (r < 0 && r != FOLDER_INUSE && r != FOLDER_OVERQUOTA)
+		log_error("append: user=%s mailbox=%s: %s", s->user.name,
+			  b->name, err);
+	announced = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		c.tag = b->tags[i];
+		if (r == FOLDER_INUSE) {
+			mboxwire_answer_inuse(s, &c, b->name, err);
+		} else if (r == FOLDER_OVERQUOTA) {     /* the disk is full */
+			resp_tagged(s->stream, c.tag, "NO", "[OVERQUOTA] %s",
+				    err);
+		} else if (r < 0) {
+			resp_tagged(s->stream, c.tag, "NO", "[SERVERBUG] "
+				    "Internal error occurred. Refer to server "
+				    "log for more information.");
+		} else {
+			/* as session_ok: what changed first, once */
+			if (!announced) {
+				flagnews_announce(s, b->kw_before, 1);
+				if (session_announce(s, 1, 0) < 0)
+					break;
+				announced = 1;
+			}
+			resp_tagged(s->stream, c.tag, "OK", "[APPENDUID %u %u] "
+				    "Append completed.", uidvalidity, uids[i]);
+		}
+	}
+	for (size_t i = 0; i < b->n; i++)
+		free(b->tags[i]);
+	free(b->tags);
+	free(b->name);
+	free(b);
+	free(uids);
+}
+
+/* Answers a staged APPEND's failure r, after the OKs owed before it. */
+static void
+batch_refuse(struct session *s, const struct command *cmd, int r,
+	     const char *name, const char *err)
+{
+	struct dest d = { 0 };
+
+	append_settle(s);
+	d.name = arena_strdup(s->arena, name);
+	if (r == FOLDER_OVERQUOTA)
+		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
+	else if (r == FOLDER_INUSE)
+		mboxwire_answer_inuse(s, cmd, d.name, err);
+	else
+		dest_fail(s, cmd, &d, "append", err);
+}
+
+/* APPEND of one message into the run of s->abatch, which it opens when
+ * there is none for this mailbox. */
+static void
+append_staged(struct session *s, const struct command *cmd,
+	      struct append_req *req)
+{
+	struct append_batch *b = s->abatch;
+	struct append_msg *m = &req->msgs[0];
+	const char *name = (const char *)req->mailbox->data;
+	const char *err = NULL;
+	int r;
+
+	if (b != NULL && (strcmp(b->name, name) != 0 ||
+			  b->n == APPEND_BATCH_MAX)) {
+		append_settle(s);
+		b = NULL;
+	}
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		b->kw_before = flagnews_count(s);
+		if (dest_open(s, cmd, req->mailbox, &b->d) < 0) {
+			free(b);
+			return;
+		}
+		b->name = xstrdup(name);
+		b->d.name = b->name;
+		b->d.dir = NULL;        /* in the arena */
+		b->tags = xcalloc(APPEND_BATCH_MAX, sizeof(*b->tags));
+		s->abatch = b;
+	}
+	m->keywords = 0;
+	if (m->flags != NULL &&
+	    flags_parse(m->flags, NULL, 0, &m->sflags, &m->keywords,
+			&err) < 0) {
+		batch_refuse(s, cmd, -1, name, err);    /* checked before */
+		return;
+	}
+	r = begin_message(s, &b->d, req, m, &err);
+	if (r == 0)
+		r = folder_append_stage(&m->a, m->sflags, 0, m->date, &err);
+	if (r != 0) {
+		folder_append_abort(&m->a);
+		batch_refuse(s, cmd, r, name, err);
+		return;
+	}
+	b->tags[b->n++] = xstrdup(cmd->tag);
+}
+
 void
 cmd_append(struct session *s, const struct command *cmd)
 {
@@ -341,6 +512,7 @@ append_run(struct session *s, const struct command *cmd,
 	int kw_before, r;
 
 	if (parse_args(s, cmd, &req, &err) < 0) {
+		append_settle(s);       /* the OKs owed come first */
 		resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 		return;
 	}
@@ -348,6 +520,7 @@ append_run(struct session *s, const struct command *cmd,
 		if (req.msgs[i].flags != NULL &&
 		    flags_parse(req.msgs[i].flags, NULL, 0, &flags, &keywords,
 				&err) < 0) {
+			append_settle(s);
 			resp_tagged(s->stream, cmd->tag, "BAD", "%s", err);
 			return;
 		}
@@ -356,11 +529,17 @@ append_run(struct session *s, const struct command *cmd,
 		if (req.msgs[i].literal != NULL &&
 		    append_header_8bit(s, req.msgs[i].literal,
 				       req.msgs[i].offset)) {
+			append_settle(s);
 			resp_tagged(s->stream, cmd->tag, "NO", "Message has "
 				    "8-bit header fields; ENABLE UTF8=ACCEPT "
 				    "first (RFC 6855 4)");
 			return;
 		}
+	if (batchable(s, &req, done)) {
+		append_staged(s, cmd, &req);
+		return;
+	}
+	append_settle(s);       /* the OKs owed come first */
 	if (dest_open(s, cmd, req.mailbox, &d) < 0)
 		return;
 	for (size_t i = 0; i < req.n; i++)

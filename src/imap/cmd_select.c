@@ -117,6 +117,8 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 		folder_close(&s->sel.folder);
 		return -1;
 	}
+	/* Selected folders are synced after every command. */
+	folder_track(s->sel.folder);
 	s->sel.view = view_new(s->sel.folder, s->sel.kw);
 	s->sel.name = strdup(name);
 	if (s->sel.name == NULL)

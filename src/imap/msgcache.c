@@ -42,23 +42,32 @@ cache_error(struct msgcache *mc, const char *err)
 		  mc->s->user.name, mc->s->sel.name, err);
 }
 
+/* The selected folder's cache, opened at the first use and caught up
+ * with other writers at the first use in each command after that:
+ * walking a large file's records costs more than most commands. */
 static struct mcache *
 cache(struct msgcache *mc)
 {
+	struct selected *sel = &mc->s->sel;
 	const char *err = "";
 
-	if (!mc->tried) {
-		mc->tried = 1;
-		if (mcache_open(folder_dir(mc->s->sel.folder),
-				folder_uidvalidity(mc->s->sel.folder), &mc->c,
-				&err) < 0) {
-			mc->c = NULL;
-			/* A folder we may not write is no error. */
-			if (strstr(err, "Permission denied") == NULL &&
-			    strstr(err, "Read-only") == NULL)
-				cache_error(mc, err);
-		}
+	if (mc->tried)
+		return mc->c;
+	mc->tried = 1;
+	/* A cache that cannot catch up is opened afresh, as at first. */
+	if (sel->cache != NULL && mcache_refresh(sel->cache, &err) < 0)
+		mcache_free(&sel->cache);
+	if (sel->cache == NULL &&
+	    mcache_open(folder_dir(sel->folder),
+			folder_uidvalidity(sel->folder), &sel->cache,
+			&err) < 0) {
+		sel->cache = NULL;
+		/* A folder we may not write is no error. */
+		if (strstr(err, "Permission denied") == NULL &&
+		    strstr(err, "Read-only") == NULL)
+			cache_error(mc, err);
 	}
+	mc->c = sel->cache;
 	return mc->c;
 }
 
@@ -104,7 +113,7 @@ msgcache_free(struct msgcache **mcp)
 		cache_error(mc, err);
 	if (mc->put > 0)
 		compact(mc);
-	mcache_free(&mc->c);
+	/* mc->c is the session's (s->sel.cache), freed at unselect. */
 	free(mc);
 	*mcp = NULL;
 }

@@ -884,7 +884,10 @@ load_file(struct search_run *r, int whole)
 	if (r->file_state == 1)
 		msgread_done(&r->rd);
 	r->file_state = -1;
-	ret = msgread_load(&r->rd, r->f, r->uid, !whole, &err);
+	/* A key that needs the mtime takes it from the cache or a stat;
+	 * remember() too. */
+	ret = msgread_load(&r->rd, r->f, r->uid,
+			   whole ? MSGREAD_NO_MTIME : MSGREAD_HEADER, &err);
 	if (ret != 0) {
 		if (ret < 0)
 			log_error("search: uid %u: %s", r->uid,
@@ -906,12 +909,18 @@ remember(struct search_run *r)
 {
 	struct mcache_entry e;
 	struct buf b;
+	time_t t = r->rd.mtime;
 
 	memset(&e, 0, sizeof(e));
+	/* A body search reads without the date (load_file). */
+	if (t == -1 && r->date_state > 0)
+		t = r->date;
+	else if (t == -1 && folder_msg_date(r->f, r->uid, &t) < 0)
+		return;
+	e.idate = (int64_t)t;
 	e.psize = r->rd.size;
 	e.vsize = r->file_state == 2 && r->len == r->rd.size && r->root != NULL ?
 		mail_wire_size(r->root) : MCACHE_UNKNOWN;
-	e.idate = (int64_t)r->rd.mtime;
 	e.hdr_len = (uint32_t)r->hdr_len;
 	buf_init(&b, 1024 * 1024);
 	if (envelope_fields(r->data, r->hdr_len, &b) == 0) {
@@ -944,22 +953,58 @@ lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c + 0x20 : c;
 }
 
-/* Horspool over raw text, ASCII letters compared folded. */
+typedef unsigned char v16 __attribute__((vector_size(16)));
+
+/* Lanes of v equal to the folded needle byte c: a letter in either case
+ * (only 'X' and 'x' give 'x' when 0x20 is or-ed in), else c itself. */
+static v16
+lanes_eq(v16 v, unsigned char c)
+{
+	unsigned char fold = c >= 'a' && c <= 'z' ? 0x20 : 0;
+
+	return (v16)((v | fold) == c);
+}
+
+/* 1 when the needle is at h[pos..), ASCII letters compared folded. */
+static int
+ascii_at(const unsigned char *h, size_t pos, const struct search_text *t)
+{
+	size_t j = t->len;
+
+	while (j > 0 && lower(h[pos + j - 1]) == t->needle[j - 1])
+		j--;
+	return j == 0;
+}
+
+/* Raw text holds the needle, ASCII letters compared folded. Sixteen
+ * places at a time are tried for the needle's first and last byte, as
+ * wide as the vector unit goes; a place where both fit is compared
+ * whole. Horspool takes the last places. */
 static int
 ascii_has(const unsigned char *h, size_t hl, const struct search_text *t)
 {
-	const unsigned char *n = t->needle;
-	size_t nl = t->len;
+	size_t nl = t->len, pos = 0;
 
-	for (size_t pos = 0; hl >= nl && pos <= hl - nl;
-	     pos += t->skip[h[pos + nl - 1]]) {
-		size_t j = nl;
+	if (hl < nl)
+		return 0;
+	for (; nl >= 2 && hl - nl >= 15 && pos <= hl - nl - 15; pos += 16) {
+		v16 first, last, hit;
+		uint64_t w[2];
 
-		while (j > 0 && lower(h[pos + j - 1]) == n[j - 1])
-			j--;
-		if (j == 0)
-			return 1;
+		memcpy(&first, h + pos, 16);
+		memcpy(&last, h + pos + nl - 1, 16);
+		hit = lanes_eq(first, t->needle[0]) &
+			lanes_eq(last, t->needle[nl - 1]);
+		memcpy(w, &hit, 16);
+		if ((w[0] | w[1]) == 0)
+			continue;
+		for (size_t k = 0; k < 16; k++)
+			if (hit[k] != 0 && ascii_at(h, pos + k, t))
+				return 1;
 	}
+	for (; pos <= hl - nl; pos += t->skip[h[pos + nl - 1]])
+		if (ascii_at(h, pos, t))
+			return 1;
 	return 0;
 }
 
@@ -981,6 +1026,20 @@ all_ascii(const unsigned char *d, size_t len)
 	return 1;
 }
 
+/* 1 when the bytes C4 B0 (U+0130) occur: memchr skips text without
+ * C4 at the speed of the library, where memmem compares pairs. */
+static int
+has_c4b0(const unsigned char *d, size_t len)
+{
+	const unsigned char *p = d, *end = d + len;
+
+	while (p < end && (p = memchr(p, 0xc4, (size_t)(end - p))) != NULL) {
+		if (++p < end && *p == 0xb0)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when the folded needle occurs in UTF-8 text.
  *
  * The fast way, for a needle of ASCII only. charset_fold maps an ASCII
@@ -997,7 +1056,7 @@ text_has(struct search_run *r, const unsigned char *text, size_t len,
 	if (t->skip != NULL) {
 		if (ascii_has(text, len, t))
 			return 1;
-		if (memmem(text, len, "\xc4\xb0", 2) == NULL)
+		if (!has_c4b0(text, len))
 			return 0;
 	}
 	buf_reset(&r->b3);
@@ -1083,36 +1142,56 @@ part_charset(const struct mail_part *p)
 	return "us-ascii";
 }
 
+/* The body of a leaf without its transfer encoding: the bytes in the
+ * file when the encoding is the identity (no copy), else decoded into
+ * b1. A body past SEARCH_TEXT_MAX is empty, as a copy of it would be. */
+static const unsigned char *
+leaf_text(struct search_run *r, const struct mail_part *p, size_t *len_r)
+{
+	const char *e = p->encoding;
+
+	if (e == NULL || strcasecmp(e, "7bit") == 0 ||
+	    strcasecmp(e, "8bit") == 0 || strcasecmp(e, "binary") == 0) {
+		*len_r = p->body.len <= SEARCH_TEXT_MAX ? p->body.len : 0;
+		return r->data + p->body.start;
+	}
+	buf_reset(&r->b1);
+	(void)decode_body(e, r->data + p->body.start, p->body.len, 0, &r->b1);
+	*len_r = r->b1.len;
+	return (const unsigned char *)buf_str(&r->b1);
+}
+
 /* A leaf's body, decoded to UTF-8, holds t. */
 static int
 leaf_has(struct search_run *r, const struct mail_part *p,
 	 const struct search_text *t)
 {
-	/* No type is the default: text/plain (RFC 2045 5.2), or
-	 * message/rfc822 in a digest. */
+	const char *charset = part_charset(p);
+	const unsigned char *text;
+	size_t len;
 	int safe;
 
+	/* No type is the default: text/plain (RFC 2045 5.2), or
+	 * message/rfc822 in a digest. */
 	if (p->type != NULL && strcasecmp(p->type, "text") != 0 &&
 	    strcasecmp(p->type, "message") != 0)
 		return 0;
-	buf_reset(&r->b1);
-	buf_reset(&r->b2);
-	(void)decode_body(p->encoding, r->data + p->body.start, p->body.len,
-			  0, &r->b1);
+	text = leaf_text(r, p, &len);
 	/* An ASCII needle in text whose conversion keeps ASCII as it is
-	 * (text_has says why that is enough): no conversion, no copy. */
-	safe = charset_ascii_safe(part_charset(p));
-	if (t->skip != NULL && (safe == 1 || (safe == 2 &&
-				all_ascii(r->b1.data, r->b1.len)))) {
-		spend(r, r->b1.len);
-		if (ascii_has(r->b1.data, r->b1.len, t))
+	 * (text_has says why that is enough): no conversion, no copy. A
+	 * conversion may grow the text threefold (U+FFFD for a byte); one
+	 * that could overflow b2 and be cut is left to the slow way. */
+	safe = charset_ascii_safe(charset);
+	if (t->skip != NULL && len <= SEARCH_TEXT_MAX / 3 &&
+	    (safe == 1 || (safe == 2 && all_ascii(text, len)))) {
+		spend(r, len);
+		if (ascii_has(text, len, t))
 			return 1;
-		if (r->b1.len < 2 ||
-		    memmem(r->b1.data, r->b1.len, "\xc4\xb0", 2) == NULL)
+		if (!has_c4b0(text, len))
 			return 0;
 	}
-	(void)charset_to_utf8(part_charset(p), (const unsigned char *)
-			      buf_str(&r->b1), r->b1.len, &r->b2);
+	buf_reset(&r->b2);
+	(void)charset_to_utf8(charset, text, len, &r->b2);
 	return text_has(r, (const unsigned char *)buf_str(&r->b2), r->b2.len,
 			t);
 }

@@ -39,6 +39,7 @@
 #include "imap/view.h"
 #include "store/folder.h"
 #include "store/keywords.h"
+#include "store/mcache.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/proctitle.h"
@@ -460,6 +461,11 @@ dispatch(struct session *s, const struct command *cmd)
 	const struct command_def *def;
 	int was_authed = s->state != ST_NOT_AUTH;
 
+	/* APPENDs waiting for their OK are answered before anything else
+	 * runs; another APPEND may join them (imap/append.h). */
+	if (s->abatch != NULL &&
+	    (cmd->name == NULL || strcmp(cmd->name, "APPEND") != 0))
+		append_settle(s);
 	s->commands++;
 	if ((def = admissible(s, cmd)) == NULL)
 		return;
@@ -485,6 +491,7 @@ void
 session_unselect(struct session *s)
 {
 	view_free(&s->sel.view);
+	mcache_free(&s->sel.cache);
 	folder_close(&s->sel.folder);
 	keywords_free(&s->sel.kw);
 	searchres_clear(s);             /* RFC 5182 2.1 */
@@ -560,6 +567,7 @@ literal_wait(struct session *s)
 {
 	const struct command *cmd = parser_command(s->parser);
 
+	append_settle(s);       /* answers come in order */
 	/* RFC 3502 3's example: a mailbox that does not exist is NO
 	 * [TRYCREATE] before the client sends the message. */
 	if (admissible(s, cmd) == NULL ||
@@ -577,6 +585,7 @@ syntax_error(struct session *s)
 {
 	const struct command *cmd = parser_command(s->parser);
 
+	append_settle(s);       /* answers come in order */
 	/* RFC 7889 4, RFC 4469 5.2: a message over APPENDLIMIT is refused
 	 * with NO [TOOBIG], not as bad syntax. */
 	if (cmd->name != NULL && strcmp(cmd->name, "APPEND") == 0 &&
@@ -594,10 +603,24 @@ syntax_error(struct session *s)
 	s->bad_in_row++;
 }
 
+/* 1 when more input is there to be read without waiting. */
+static int
+input_waiting(struct session *s)
+{
+	int r = stream_wait(s->stream, -1, 0);
+
+	return r > 0 && (r & STREAM_WAIT_INPUT);
+}
+
 static void
 serve(struct session *s)
 {
 	while (!s->closing) {
+		/* A client that stops sending may be waiting for the
+		 * answers to its APPENDs: they are settled now. */
+		if (s->in_pos == s->in_len && s->abatch != NULL &&
+		    !input_waiting(s))
+			append_settle(s);
 		if (s->in_pos == s->in_len && fill_input(s) < 0)
 			break;
 		switch (feed(s)) {
@@ -622,6 +645,7 @@ serve(struct session *s)
 			s->closing = 1;
 		}
 	}
+	append_settle(s);
 	if (stream_flush(s->stream) < 0)
 		output_broken(s);
 }

@@ -79,7 +79,14 @@ is_atext(int c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
 		return 1;
-	return c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+	switch (c) {            /* RFC 5322 3.2.3, without a strchr call */
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '/': case '=': case '?':
+	case '^': case '_': case '`': case '{': case '|': case '}':
+	case '~':
+		return 1;
+	}
+	return 0;
 }
 
 static int skip_lwsp(struct aparser *p);

@@ -24,6 +24,20 @@ is_multipart(const struct mail_part *p)
 		strcasecmp(p->type, "multipart") == 0 && p->subtype[0] != '\0';
 }
 
+/* " n": buf_printf would run vsnprintf twice for every size and count. */
+static void
+put_number(struct buf *out, size_t n)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do
+		digits[--i] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	digits[--i] = ' ';
+	buf_append(out, digits + i, sizeof(digits) - i);
+}
+
 /* A string as Dovecot's imap_append_nstring writes it. */
 static void
 put_string(struct buf *out, const char *s)
@@ -192,9 +206,9 @@ leaf_head(struct buf *out, const struct mail_part *p, int top,
 		put_string(out, p->encoding);
 	else
 		buf_append_str(out, "\"7bit\"");
-	buf_printf(out, " %zu", p->body.wire_len);
+	put_number(out, p->body.wire_len);
 	if (text)
-		buf_printf(out, " %zu", p->body.lines);
+		put_number(out, p->body.lines);
 }
 
 static void
@@ -202,7 +216,7 @@ leaf_tail(struct buf *out, const struct mail_part *p, int extended,
 	  struct arena *a)
 {
 	if (p->message != NULL)
-		buf_printf(out, " %zu", p->body.lines);
+		put_number(out, p->body.lines);
 	if (!extended)
 		return;
 	buf_append_byte(out, ' ');

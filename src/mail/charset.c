@@ -293,10 +293,32 @@ charset_fold(const unsigned char *utf8, size_t len, struct buf *out)
 	return 0;
 }
 
+/* Single-byte charsets that iconv converts one byte at a time, none of
+ * whose bytes is U+0130 (ISO-8859-3, -9 and windows-1254 have it) and
+ * whose converters compose nothing (windows-1255 and -1258 do: a letter
+ * and a following accent become one character). */
+static int
+is_bytewise_name(const char *n)
+{
+	static const char *const names[] = {
+		"iso-8859-1", "iso-8859-2", "iso-8859-4", "iso-8859-5",
+		"iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10",
+		"iso-8859-11", "iso-8859-13", "iso-8859-14", "iso-8859-15",
+		"iso-8859-16", "windows-1250", "windows-1251", "windows-1252",
+		"windows-1253", "windows-1256", "windows-1257",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(n, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 charset_ascii_safe(const char *charset)
 {
-	if (charset == NULL || is_utf8_name(charset))
+	if (charset == NULL || is_utf8_name(charset) ||
+	    is_bytewise_name(charset))
 		return 1;
 	if (strncasecmp(charset, "iso-8859-", 9) == 0 ||
 	    strncasecmp(charset, "windows-125", 11) == 0)

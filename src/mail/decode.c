@@ -26,15 +26,16 @@ is_b64_space(unsigned char c)
 }
 
 /* Decoded bytes gather here and go to the buffer a block at a time:
- * one call per quantum was most of the decoding's cost. */
-struct b64_out {
+ * one call per quantum (base64) or per run between two "=" (QP) was
+ * most of the decoding's cost. */
+struct out_block {
 	unsigned char b[3072];
 	size_t n;
 	struct buf *out;
 };
 
 static int
-b64_flush(struct b64_out *o)
+block_flush(struct out_block *o)
 {
 	int r = buf_append(o->out, o->b, o->n);
 
@@ -42,12 +43,37 @@ b64_flush(struct b64_out *o)
 	return r;
 }
 
+/* block_put when the block is full: a run longer than the block goes
+ * straight through. */
+static int
+block_put_flush(struct out_block *o, const unsigned char *d, size_t len)
+{
+	if (block_flush(o) < 0)
+		return -1;
+	if (len > sizeof(o->b))
+		return buf_append(o->out, d, len);
+	memcpy(o->b, d, len);
+	o->n = len;
+	return 0;
+}
+
+/* Adds len bytes. Inline: it runs for every run between two "=". */
+static inline int
+block_put(struct out_block *o, const unsigned char *d, size_t len)
+{
+	if (o->n + len > sizeof(o->b))
+		return block_put_flush(o, d, len);
+	memcpy(o->b + o->n, d, len);
+	o->n += len;
+	return 0;
+}
+
 /* Emits the bytes of a quantum of n (2..4) sextets. */
 static int
-b64_emit(unsigned long q, int n, struct b64_out *o)
+b64_emit(unsigned long q, int n, struct out_block *o)
 {
 	q <<= 6 * (4 - n);
-	if (o->n + 3 > sizeof(o->b) && b64_flush(o) < 0)
+	if (o->n + 3 > sizeof(o->b) && block_flush(o) < 0)
 		return -1;
 	o->b[o->n] = (unsigned char)(q >> 16);
 	o->b[o->n + 1] = (unsigned char)(q >> 8);
@@ -74,7 +100,7 @@ decode_base64(const unsigned char *d, size_t len, int strict,
 {
 	unsigned long q = 0;
 	int n = 0, pad = 0;
-	struct b64_out o = { .n = 0, .out = out };
+	struct out_block o = { .n = 0, .out = out };
 
 	b64_table_init();
 	for (size_t i = 0; i < len; i++) {
@@ -103,7 +129,7 @@ decode_base64(const unsigned char *d, size_t len, int strict,
 		continue;
 bad:
 		if (strict) {
-			(void)b64_flush(&o);
+			(void)block_flush(&o);
 			return DECODE_INVALID;
 		}
 		if (d[i] == '=' || pad > 0)
@@ -112,10 +138,10 @@ bad:
 	if (n == 1 || (strict && n > 0 && pad == 0) ||
 	    (strict && n == 2 && pad == 1))
 		return strict ? DECODE_INVALID :
-			b64_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
+			block_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
 	if (n > 1 && b64_emit(q, n, &o) < 0)
 		return DECODE_OVERFLOW;
-	return b64_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
+	return block_flush(&o) < 0 ? DECODE_OVERFLOW : DECODE_OK;
 }
 
 static int
@@ -134,7 +160,7 @@ hex_value(unsigned char c)
  * *soft_r when it ends in a soft line break. */
 static enum decode_result
 qp_line(const unsigned char *t, size_t len, int strict, int *soft_r,
-	struct buf *out)
+	struct out_block *out)
 {
 	size_t i = 0, run;
 
@@ -148,7 +174,7 @@ qp_line(const unsigned char *t, size_t len, int strict, int *soft_r,
 		int hi, lo;
 
 		run = eq == NULL ? len - i : (size_t)(eq - (t + i));
-		if (buf_append(out, t + i, run) < 0)
+		if (block_put(out, t + i, run) < 0)
 			return DECODE_OVERFLOW;
 		i += run;
 		if (i == len)
@@ -156,13 +182,15 @@ qp_line(const unsigned char *t, size_t len, int strict, int *soft_r,
 		hi = i + 1 < len ? hex_value(t[i + 1]) : -1;
 		lo = i + 2 < len ? hex_value(t[i + 2]) : -1;
 		if (hi >= 0 && lo >= 0) {
-			if (buf_append_byte(out, (unsigned char)(hi << 4 | lo)) < 0)
+			unsigned char c = (unsigned char)(hi << 4 | lo);
+
+			if (block_put(out, &c, 1) < 0)
 				return DECODE_OVERFLOW;
 			i += 3;
 		} else if (strict) {
 			return DECODE_INVALID;
 		} else {
-			if (buf_append_byte(out, '=') < 0)
+			if (block_put(out, t + i, 1) < 0)  /* the "=" */
 				return DECODE_OVERFLOW;
 			i++;
 		}
@@ -171,8 +199,9 @@ qp_line(const unsigned char *t, size_t len, int strict, int *soft_r,
 }
 
 static enum decode_result
-decode_qp(const unsigned char *d, size_t len, int strict, struct buf *out)
+decode_qp(const unsigned char *d, size_t len, int strict, struct buf *buf)
 {
+	struct out_block o = { .n = 0, .out = buf }, *out = &o;
 	size_t i = 0;
 
 	while (i < len) {
@@ -185,14 +214,16 @@ decode_qp(const unsigned char *d, size_t len, int strict, struct buf *out)
 		if (nl != NULL && text_end > i && d[text_end - 1] == '\r')
 			text_end--;
 		r = qp_line(d + i, text_end - i, strict, &soft, out);
-		if (r != DECODE_OK)
+		if (r != DECODE_OK) {
+			(void)block_flush(out);
 			return r;
+		}
 		if (nl != NULL && !soft &&
-		    buf_append(out, d + text_end, end + 1 - text_end) < 0)
+		    block_put(out, d + text_end, end + 1 - text_end) < 0)
 			return DECODE_OVERFLOW;
 		i = nl == NULL ? len : end + 1;
 	}
-	return DECODE_OK;
+	return block_flush(out) < 0 ? DECODE_OVERFLOW : DECODE_OK;
 }
 
 enum decode_result

@@ -231,16 +231,19 @@ dup_nul_safe(struct arena *a, const unsigned char *v, size_t len,
 	return t;
 }
 
+/* strlen of each of env_names: the length rules most fields out. */
+static const unsigned char env_name_len[ENV_COUNT] = {
+	4, 7, 4, 6, 8, 2, 2, 3, 11, 10,
+};
+
 static int
 field_index(const struct header_field *f)
 {
-	for (int i = 0; i < ENV_COUNT; i++) {
-		size_t n = strlen(env_names[i]);
-
-		if (f->name_len == n &&
-		    strncasecmp((const char *)f->name, env_names[i], n) == 0)
+	for (int i = 0; i < ENV_COUNT; i++)
+		if (f->name_len == env_name_len[i] &&
+		    strncasecmp((const char *)f->name, env_names[i],
+				f->name_len) == 0)
 			return i;
-	}
 	return -1;
 }
 

@@ -39,21 +39,15 @@
 #define INFO_SEP ':'
 #define FLAGS_SEP ','
 
-/* Dovecot's maildir_filename_get_size(): the first ",<type>=" in the
- * whole name decides, even when its digits turn out to be bad. */
+/* The value of a size field whose digits start at p, or -1. */
 static int64_t
-get_size(const char *name, char type)
+size_at(const char *p)
 {
-	const char *p;
 	int64_t size = 0;
 
-	for (p = name; *p != '\0'; p++) {
-		if (p[0] == ',' && p[1] == type && p[2] == '=')
-			break;
-	}
-	if (*p == '\0')
+	if (p == NULL)
 		return -1;
-	for (p += 3; *p >= '0' && *p <= '9'; p++) {
+	for (; *p >= '0' && *p <= '9'; p++) {
 		if (size > (INT64_MAX - 9) / 10)
 			return -1;
 		size = size * 10 + (*p - '0');
@@ -61,6 +55,26 @@ get_size(const char *name, char type)
 	if (*p != INFO_SEP && *p != FLAGS_SEP && *p != '\0')
 		return -1;
 	return size;
+}
+
+/* Dovecot's maildir_filename_get_size(), for S and W at once: the first
+ * ",<type>=" in the whole name decides, even when its digits turn out to
+ * be bad. One pass from comma to comma: this runs for every file of
+ * every scan. */
+static void
+get_sizes(const char *name, int64_t *size_r, int64_t *vsize_r)
+{
+	const char *s = NULL, *w = NULL, *p;
+
+	for (p = strchr(name, ','); p != NULL && (s == NULL || w == NULL);
+	     p = strchr(p + 1, ',')) {
+		if (p[1] == 'S' && p[2] == '=' && s == NULL)
+			s = p + 3;
+		else if (p[1] == 'W' && p[2] == '=' && w == NULL)
+			w = p + 3;
+	}
+	*size_r = size_at(s);
+	*vsize_r = size_at(w);
 }
 
 static int
@@ -90,9 +104,8 @@ mfilename_parse(const char *name, struct mfilename *m)
 	size_t n = 0;
 
 	memset(m, 0, sizeof(*m));
-	m->base_len = strcspn(name, ":");
-	m->size = get_size(name, 'S');
-	m->vsize = get_size(name, 'W');
+	m->base_len = (size_t)(strchrnul(name, INFO_SEP) - name);
+	get_sizes(name, &m->size, &m->vsize);
 
 	info = strrchr(name, INFO_SEP);
 	if (info == NULL || info[1] != '2' || info[2] != FLAGS_SEP)
@@ -306,16 +319,32 @@ base_cmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
+void
+mfilename_sort_key(const char *name, struct mfilename_sort_key *k)
+{
+	k->secs = k->usecs = 0;
+	read_number(&name, &k->secs);
+	k->rest = name;
+	k->has_usecs = get_usecs(name, &k->usecs);
+}
+
+int
+mfilename_sort_key_cmp(const struct mfilename_sort_key *a,
+		       const struct mfilename_sort_key *b)
+{
+	if (a->secs != b->secs)
+		return a->secs < b->secs ? -1 : 1;
+	if (a->has_usecs && b->has_usecs && a->usecs != b->usecs)
+		return a->usecs < b->usecs ? -1 : 1;
+	return base_cmp(a->rest, b->rest);
+}
+
 int
 mfilename_sort_cmp(const char *a, const char *b)
 {
-	long long sa = 0, sb = 0, ua = 0, ub = 0;
+	struct mfilename_sort_key ka, kb;
 
-	read_number(&a, &sa);
-	read_number(&b, &sb);
-	if (sa != sb)
-		return sa < sb ? -1 : 1;
-	if (get_usecs(a, &ua) && get_usecs(b, &ub) && ua != ub)
-		return ua < ub ? -1 : 1;
-	return base_cmp(a, b);
+	mfilename_sort_key(a, &ka);
+	mfilename_sort_key(b, &kb);
+	return mfilename_sort_key_cmp(&ka, &kb);
 }

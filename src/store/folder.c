@@ -26,6 +26,7 @@
  * nanosecond, and not within the last two seconds, where a change could
  * hide inside one timestamp) and the uidlist did not change, the scan is
  * skipped. */
+#include <assert.h>
 #include <dirent.h>
 #include <sys/inotify.h>
 #include <libgen.h>
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,16 +53,31 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-struct entry {
-	const char *name;       /* in the scan arena */
-	size_t base_len;
+/* The file names of one scan of cur/, packed one after the other into
+ * chunks of an arena: one copy of each name and no allocation per name.
+ * The arena becomes the folder's names arena when the scan is taken
+ * (rebuild), so the message list points at the very same bytes. */
+struct pool {
+	struct arena *a;
+	char *p;
+	size_t left;
 };
+
+#define POOL_CHUNK (64 * 1024)
 
 /* A growable array of UIDs for the change report. */
 struct uids {
 	uint32_t *v;
 	size_t n, cap;
 };
+
+/* A rename this process made in cur/, and which of its two inotify
+ * events (1 from, 2 to) came back. */
+struct own_rename {
+	char from[FILENAME_MAX_LEN + 1], to[FILENAME_MAX_LEN + 1];
+	unsigned seen;
+};
+#define OWN_MAX 64
 
 struct folder {
 	char *root;
@@ -70,6 +87,13 @@ struct folder {
 	int readonly;
 	int quota_counted;      /* this folder's mail counts for the quota */
 	int watch_fd;           /* inotify on new/ and cur/, or -1 */
+	int cur_wd;             /* its watch of cur/ */
+	int tracking;           /* folder_track: syncs may trust the watch */
+	int watch_sync;         /* the watch saw every change since the
+				 * last scan began */
+	int watch_dirty;        /* it saw one not our own */
+	struct own_rename *own; /* our renames in cur/ since the scan */
+	size_t nown;
 	struct uidlist *ul;
 	struct mindex *ix;      /* MODSEQs, skua.index */
 	struct mindex_msg *mm;  /* scratch for mindex_update, n entries */
@@ -84,7 +108,18 @@ struct folder {
 	struct mindex_msg *pend; /* flag changes the batch owes skua.index */
 	size_t npend, cappend;
 	int cur_fd;             /* cur/, for renameat; -1 until needed */
+	struct staged *staged;  /* linked by folder_append_stage, unsettled */
+	size_t nstaged, capstaged;
+	int64_t staged_bytes;
 	char err[512];
+};
+
+/* A message in cur/ that folder_append_settle has yet to make durable
+ * and number. */
+struct staged {
+	char name[FILENAME_MAX_LEN + 1];        /* in cur/ */
+	char base[FILENAME_MAX_LEN + 1];
+	int64_t size;
 };
 
 struct folder_append {
@@ -170,27 +205,22 @@ heap_trim(size_t n)
 #endif
 }
 
-static int
-entry_cmp(const void *a, const void *b)
+static const char *
+pool_put(struct pool *pl, const char *s, size_t len)
 {
-	const struct entry *x = a, *y = b;
-	size_t n = x->base_len < y->base_len ? x->base_len : y->base_len;
-	int c = memcmp(x->name, y->name, n);
+	char *d;
 
-	if (c != 0)
-		return c;
-	return x->base_len < y->base_len ? -1 : x->base_len > y->base_len;
-}
+	if (len + 1 > pl->left) {
+		size_t size = len + 1 > POOL_CHUNK ? len + 1 : POOL_CHUNK;
 
-/* Finds base in the sorted entries. */
-static const struct entry *
-entry_find(const struct entry *e, size_t n, const char *base, size_t len)
-{
-	struct entry key = { .name = base, .base_len = len };
-
-	if (n == 0)   /* e may be NULL then */
-		return NULL;
-	return bsearch(&key, e, n, sizeof(*e), entry_cmp);
+		pl->p = arena_alloc(pl->a, size);
+		pl->left = size;
+	}
+	d = pl->p;
+	memcpy(d, s, len + 1);
+	pl->p += len + 1;
+	pl->left -= len + 1;
+	return d;
 }
 
 static size_t
@@ -217,7 +247,6 @@ dir_open(const char *path)
 	return d;
 }
 
-/* Reads the names in cur/ into the arena, sorted by base. */
 /* 1 when path is a directory itself, not a link to one. */
 static int
 real_dir(const char *path)
@@ -233,39 +262,40 @@ real_dir(const char *path)
 	return 1;
 }
 
+/* Reads the names in cur/ into the pool, in directory order: nothing
+ * needs them sorted, the uidlist's hash finds each one's record. *e_r
+ * is malloc'ed (never NULL on success), with room for the size of the
+ * last scan so that a big folder's array is not grown step by step.
+ * Returns 0, or -1 with f->err. */
 static int
-scan_cur(struct folder *f, struct arena *a, struct entry **e_r, size_t *n_r)
+scan_cur(struct folder *f, struct pool *pl, const char ***e_r, size_t *n_r)
 {
 	DIR *d = dir_open(f->cur);
 	struct dirent *de;
-	struct entry *e = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = f->n + f->n / 16 + 256;
+	const char **e;
 
 	if (d == NULL) {
 		ferr(f, "cannot read", f->cur);
 		return -1;
 	}
+	e = xmalloc(cap * sizeof(*e));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct entry *ne = realloc(e, cap * sizeof(*e));
-			if (ne == NULL)
-				abort();
-			e = ne;
+			cap *= 2;
+			e = xrealloc(e, cap * sizeof(*e));
 		}
-		e[n].name = arena_strdup(a, de->d_name);
-		e[n].base_len = base_len_of(de->d_name);
-		n++;
+		e[n++] = pool_put(pl, de->d_name, strlen(de->d_name));
 	}
 	closedir(d);
-	if (n > 0)   /* e is NULL in an empty directory */
-		qsort(e, n, sizeof(*e), entry_cmp);
 	*e_r = e;
 	*n_r = n;
 	return 0;
 }
+
+static int cur_dirfd(struct folder *f);
 
 /* Moves new mail into cur/ with an empty info (maildir.txt: a reader
  * renames new/X to cur/X:2, once it has seen it). A file that is gone
@@ -276,19 +306,29 @@ move_new(struct folder *f)
 	DIR *d = dir_open(f->newdir);
 	struct dirent *de;
 	char from[4352], to[4352];
-	int moved = 0;
+	int moved = 0, cfd = -1;
 
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(d)) != NULL) {
+		const char *info;
+
 		if (de->d_name[0] == '.')
 			continue;
+		info = strchr(de->d_name, ':') != NULL ? "" : ":2,";
+		/* Through the directories' descriptors: the kernel then
+		 * looks up one name, not the folder's whole path, twice
+		 * per message of a big delivery. */
+		if (cfd < 0)
+			cfd = cur_dirfd(f);
+		if (cfd >= 0) {
+			snprintf(to, sizeof(to), "%s%s", de->d_name, info);
+			if (renameat(dirfd(d), de->d_name, cfd, to) == 0)
+				moved++;
+			continue;
+		}
 		snprintf(from, sizeof(from), "%s/%s", f->newdir, de->d_name);
-		if (strchr(de->d_name, ':') != NULL)
-			snprintf(to, sizeof(to), "%s/%s", f->cur, de->d_name);
-		else
-			snprintf(to, sizeof(to), "%s/%s:2,", f->cur,
-				 de->d_name);
+		snprintf(to, sizeof(to), "%s/%s%s", f->cur, de->d_name, info);
 		if (rename(from, to) == 0)
 			moved++;
 	}
@@ -313,6 +353,126 @@ ts_eq(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* --- the watch: syncs of the selected folder (folder_track) ---------------
+ *
+ * The mtime test below cannot tell this session's own flag changes from
+ * anyone else's: after a STORE renames a file, every sync for the next
+ * two seconds reads all of cur/ again. inotify can tell them apart. The
+ * selected folder keeps a watch on new/ and cur/, armed before a scan
+ * begins; the renames this process makes in cur/ are noted, and a sync
+ * that finds no event but theirs skips the scan, as the mtime test
+ * would. Any other event, a lost one (queue overflow) or a watch gone
+ * means a scan. A file system where others' changes send no event
+ * (NFS and the like) keeps the mtime test alone. */
+
+/* 1 for the file systems whose every change inotify reports here. */
+static int
+local_fs(const char *path)
+{
+	static const unsigned long local[] = {
+		0xEF53,         /* ext2, ext3, ext4 */
+		0x58465342,     /* xfs */
+		0x9123683E,     /* btrfs */
+		0x01021994,     /* tmpfs */
+		0x2FC12FC1,     /* zfs */
+		0xF2F52010,     /* f2fs */
+		0xCA451A4E,     /* bcachefs */
+	};
+	struct statfs st;
+
+	if (statfs(path, &st) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if ((unsigned long)st.f_type == local[i])
+			return 1;
+	return 0;
+}
+
+/* Takes one event: ours when it is the first unseen half of a rename
+ * noted by watch_own, else the watch turns dirty. */
+static void
+watch_note(struct folder *f, const struct inotify_event *ev)
+{
+	unsigned half = ev->mask & IN_MOVED_FROM ? 1 :
+			ev->mask & IN_MOVED_TO ? 2 : 0;
+
+	if (ev->mask & IN_IGNORED)
+		f->tracking = 0;        /* a directory went: mtimes only */
+	if (half != 0 && ev->wd == f->cur_wd && ev->len > 0 &&
+	    !(ev->mask & IN_Q_OVERFLOW))
+		for (size_t i = 0; i < f->nown; i++) {
+			struct own_rename *o = &f->own[i];
+			const char *name = half == 1 ? o->from : o->to;
+			if (!(o->seen & half) && strcmp(name, ev->name) == 0) {
+				o->seen |= half;
+				return;
+			}
+		}
+	f->watch_dirty = 1;
+}
+
+/* Reads every queued event; forgets the renames both of whose events
+ * came back. */
+static void
+watch_read(struct folder *f)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(
+		struct inotify_event))));
+	ssize_t n;
+	size_t k = 0;
+
+	while ((n = read(f->watch_fd, buf, sizeof(buf))) > 0)
+		for (ssize_t pos = 0; pos < n;) {
+			const struct inotify_event *ev =
+				(const struct inotify_event *)(buf + pos);
+			watch_note(f, ev);
+			pos += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	if (n < 0 && errno != EAGAIN)
+		f->watch_dirty = 1;
+	for (size_t i = 0; i < f->nown; i++)
+		if (f->own[i].seen != 3)
+			f->own[k++] = f->own[i];
+	f->nown = k;
+}
+
+static int folder_watch_open(struct folder *f);
+
+/* At the start of a scan: empties the queue, whose changes the scan
+ * sees. Returns 1 when the watch is armed for what follows the scan. */
+static int
+watch_restart(struct folder *f)
+{
+	f->watch_sync = 0;
+	if (!f->tracking || folder_watch_open(f) < 0)
+		return 0;
+	watch_read(f);
+	f->watch_dirty = 0;
+	f->nown = 0;
+	return f->tracking;     /* a directory may have gone meanwhile */
+}
+
+/* Notes a rename from -> to in cur/ that this process just made. */
+static void
+watch_own(struct folder *f, const char *from, const char *to)
+{
+	struct own_rename *o;
+
+	if (!f->watch_sync)
+		return;
+	if (f->nown == OWN_MAX || strlen(from) > FILENAME_MAX_LEN ||
+	    strlen(to) > FILENAME_MAX_LEN) {
+		f->watch_dirty = 1;     /* a big STORE: scan after it */
+		return;
+	}
+	if (f->own == NULL)
+		f->own = xmalloc(OWN_MAX * sizeof(*f->own));
+	o = &f->own[f->nown++];
+	strcpy(o->from, from);
+	strcpy(o->to, to);
+	o->seen = 0;
+}
+
 /* 1 when a scan can be skipped: nothing changed since the last one. */
 static int
 unchanged(struct folder *f, const char **err_r)
@@ -320,6 +480,12 @@ unchanged(struct folder *f, const char **err_r)
 	struct timespec c, n;
 	int r;
 
+	if (f->synced && f->watch_sync) {
+		watch_read(f);
+		/* Always: a scan that follows matches against the list. */
+		r = uidlist_refresh(f->ul, err_r);
+		return r == 0 && !f->watch_dirty;
+	}
 	if (!f->synced || mtime_of(f->cur, &c) < 0 ||
 	    mtime_of(f->newdir, &n) < 0)
 		return 0;
@@ -332,85 +498,256 @@ unchanged(struct folder *f, const char **err_r)
 	return time(NULL) - c.tv_sec > 2 && time(NULL) - n.tv_sec > 2;
 }
 
-/* New files get UIDs in the order Dovecot gives them, so that both
- * servers agree on what is older. */
+/* Sorting the names that get UIDs into Dovecot's order
+ * (mfilename_sort_cmp). For names that all carry microseconds (all that
+ * Dovecot and skua make, and most MDAs) that order is (seconds,
+ * microseconds, base name): the two numbers, packed into one 64-bit key,
+ * are radix-sorted in a few linear passes, and only names with equal
+ * keys are compared. Any other mix goes through qsort with the full
+ * comparison. */
+struct fresh_key {
+	uint64_t k;
+	const char *name;
+};
+
+struct fresh_full {
+	struct mfilename_sort_key k;
+	const char *name;
+};
+
+#define RADIX_BITS 11
+#define RADIX_PASSES 6          /* 66 bits: a whole key */
+
 static int
-newname_cmp(const void *a, const void *b)
+fresh_full_cmp(const void *a, const void *b)
 {
-	return mfilename_sort_cmp(*(const char *const *)a,
-				  *(const char *const *)b);
+	return mfilename_sort_key_cmp(&((const struct fresh_full *)a)->k,
+				      &((const struct fresh_full *)b)->k);
 }
 
-/* Lists the bases in e that the uidlist does not know, sorted. */
-static const char **
-unknown_bases(struct folder *f, struct arena *a, const struct entry *e,
-	      size_t n, size_t *count_r)
+static void
+sort_fresh_full(const char **v, size_t n)
 {
-	const char **v = arena_alloc(a, (n + 1) * sizeof(*v));
-	size_t k = 0;
+	struct fresh_full *k = xmalloc(n * sizeof(*k));
 
 	for (size_t i = 0; i < n; i++) {
-		const char *base;
-
-		/* A file renamed during the scan may be seen twice. */
-		if (i > 0 && entry_cmp(&e[i - 1], &e[i]) == 0)
-			continue;
-		base = arena_strndup(a, e[i].name, e[i].base_len);
-		if (uidlist_lookup(f->ul, base) == 0)
-			v[k++] = base;
+		mfilename_sort_key(v[i], &k[i].k);
+		k[i].name = v[i];
 	}
-	qsort(v, k, sizeof(*v), newname_cmp);
-	*count_r = k;
-	return v;
+	qsort(k, n, sizeof(*k), fresh_full_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = k[i].name;
+	free(k);
 }
 
-/* Records whose base is in neither scan are gone. A record the first
- * scan missed but the second found (renamed meanwhile) joins *e_io, so
- * that the message keeps its place: left out, an old message would look
- * expunged, and a new one would be reported after a higher UID. */
-static const char **
-gone_bases(struct folder *f, struct arena *a, struct entry **e_io,
-	   size_t *n_io, size_t *count_r)
+/* The packed key of name, or 0 when it has none (no microseconds, or
+ * numbers too big to pack). */
+static int
+fresh_key_of(const char *name, uint64_t *k_r)
+{
+	struct mfilename_sort_key k;
+
+	mfilename_sort_key(name, &k);
+	if (!k.has_usecs || k.secs < 0 || k.secs >= (1LL << 43) ||
+	    k.usecs < 0 || k.usecs >= (1LL << 20))
+		return 0;
+	*k_r = (uint64_t)k.secs << 20 | (uint64_t)k.usecs;
+	return 1;
+}
+
+/* Stable LSD radix sort of v by key; tmp has room for n. A digit that
+ * all keys share costs no pass. */
+static void
+radix_sort(struct fresh_key *v, struct fresh_key *tmp, size_t n)
+{
+	size_t (*cnt)[1 << RADIX_BITS] = xcalloc(RADIX_PASSES, sizeof(*cnt));
+	const size_t mask = (1 << RADIX_BITS) - 1;
+	struct fresh_key *from = v, *to = tmp, *t;
+
+	for (size_t i = 0; i < n; i++)
+		for (int p = 0; p < RADIX_PASSES; p++)
+			cnt[p][(v[i].k >> (p * RADIX_BITS)) & mask]++;
+	for (int p = 0; p < RADIX_PASSES; p++) {
+		int shift = p * RADIX_BITS;
+		size_t sum = 0;
+
+		if (cnt[p][(v[0].k >> shift) & mask] == n)
+			continue;
+		for (size_t b = 0; b <= mask; b++) {
+			size_t c = cnt[p][b];
+			cnt[p][b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[cnt[p][(from[i].k >> shift) & mask]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+	free(cnt);
+}
+
+static int
+fresh_name_cmp(const void *a, const void *b)
+{
+	return mfilename_sort_cmp(((const struct fresh_key *)a)->name,
+				  ((const struct fresh_key *)b)->name);
+}
+
+/* Orders each run of equal keys by the rest of the comparison. Runs are
+ * names made in one microsecond: short, as a rule. */
+static void
+sort_key_runs(struct fresh_key *v, size_t n)
+{
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].k == v[i].k; j++)
+			;
+		if (j - i > 1)
+			qsort(v + i, j - i, sizeof(*v), fresh_name_cmp);
+	}
+}
+
+static void
+sort_fresh(const char **v, size_t n)
+{
+	struct fresh_key *k;
+
+	if (n < 2)
+		return;
+	k = xmalloc(2 * n * sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		if (!fresh_key_of(v[i], &k[i].k)) {
+			free(k);
+			sort_fresh_full(v, n);
+			return;
+		}
+		k[i].name = v[i];
+	}
+	radix_sort(k, k + n, n);
+	sort_key_runs(k, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = k[i].name;
+	free(k);
+}
+
+/* 1 when name (a file name) has the base name base. */
+static int
+base_is(const char *base, const char *name)
+{
+	size_t n = strlen(base);
+
+	return strncmp(base, name, n) == 0 &&
+	       (name[n] == ':' || name[n] == '\0');
+}
+
+/* Finds the uidlist record of each scanned name: byrec[k] becomes the
+ * name of a file of record k (byrec has one slot per record, zeroed).
+ * The names the list does not know go into fresh. A file renamed during
+ * the scan may be seen twice: either name will do, and the list gives
+ * its base one UID however often it is named. */
+static void
+match(struct folder *f, const char *const *e, size_t n, const char **byrec,
+      const char **fresh, size_t *nfresh_r)
+{
+	size_t nr, k = 0;
+
+	(void)uidlist_records(f->ul, &nr);
+	for (size_t i = 0; i < n; i++) {
+		long r = nr > 0 ? uidlist_index(f->ul, e[i]) : -1;
+
+		if (r >= 0)
+			byrec[r] = e[i];
+		else
+			fresh[k++] = e[i];
+	}
+	*nfresh_r = k;
+}
+
+/* Records whose file the scan did not see are checked by a second scan:
+ * a record it finds (renamed meanwhile) gets that name, so that the
+ * message keeps its place: left out, an old message would look
+ * expunged, and a new one would be reported after a higher UID. Lists
+ * the bases of the records in neither scan into *gone_r (malloc'ed;
+ * NULL when none, or when gone_r is NULL) and returns their number;
+ * none when cur/ cannot be read again. */
+static size_t
+rescan_missing(struct folder *f, struct pool *pl, const char **byrec,
+	       const char ***gone_r)
 {
 	const struct uidlist_rec *r;
-	size_t nr, k = 0, n2 = 0, n1 = *n_io, nfound = 0;
-	struct entry *e1 = *e_io, *e2 = NULL, *found = NULL;
-	const char **v;
-	int rescanned = 0;
+	size_t nr, missing = 0, n2, k = 0;
+	const char **e2, **gone;
 
 	r = uidlist_records(f->ul, &nr);
-	v = arena_alloc(a, (nr + 1) * sizeof(*v));
-	for (size_t i = 0; i < nr; i++) {
-		size_t len = strlen(r[i].base);
-		const struct entry *hit;
+	if (gone_r != NULL)
+		*gone_r = NULL;
+	for (size_t i = 0; i < nr; i++)
+		missing += byrec[i] == NULL;
+	if (missing == 0 || scan_cur(f, pl, &e2, &n2) < 0)
+		return 0;
+	for (size_t i = 0; i < n2; i++) {
+		long x = uidlist_index(f->ul, e2[i]);
 
-		if (entry_find(e1, n1, r[i].base, len) != NULL)
-			continue;
-		if (!rescanned) {
-			if (scan_cur(f, a, &e2, &n2) < 0) {
-				free(e2);
-				*count_r = 0;
-				return v;
-			}
-			rescanned = 1;
-			found = arena_alloc(a, (nr + 1) * sizeof(*found));
-		}
-		if ((hit = entry_find(e2, n2, r[i].base, len)) == NULL)
-			v[k++] = r[i].base;
-		else
-			found[nfound++] = *hit;
+		if (x >= 0 && byrec[x] == NULL)
+			byrec[x] = e2[i];
 	}
 	free(e2);
-	if (nfound > 0) {
-		e1 = xrealloc(e1, (n1 + nfound) * sizeof(*e1));
-		memcpy(e1 + n1, found, nfound * sizeof(*e1));
-		n1 += nfound;
-		qsort(e1, n1, sizeof(*e1), entry_cmp);
-		*e_io = e1;
-		*n_io = n1;
+	if (gone_r == NULL)
+		return 0;
+	gone = xmalloc((nr + 1) * sizeof(*gone));
+	for (size_t i = 0; i < nr; i++)
+		if (byrec[i] == NULL)
+			gone[k++] = r[i].base;
+	*gone_r = gone;
+	return k;
+}
+
+/* After an update: the names of the records of the list as it is now,
+ * from what was known before it (old, nold records) and the sorted
+ * fresh names that got the UIDs from first_new on. The cheap guesses
+ * first, each checked against the record's base: a record keeps its
+ * position unless the list was read anew; fresh names got their
+ * records in order. What a guess misses is looked up, and a record
+ * left without a file sends for a second scan (rescan_missing). */
+static const char **
+remap(struct folder *f, struct pool *pl, const char *const *old, size_t nold,
+      const char *const *fresh, size_t nfresh, uint32_t first_new)
+{
+	const struct uidlist_rec *r;
+	size_t nr, k, j = 0;
+	const char **byrec;
+
+	r = uidlist_records(f->ul, &nr);
+	byrec = xcalloc(nr + 1, sizeof(*byrec));
+	for (k = 0; k < nold; k++) {
+		long x;
+
+		if (old[k] == NULL)
+			continue;
+		if (k < nr && base_is(r[k].base, old[k]))
+			byrec[k] = old[k];
+		else if ((x = uidlist_index(f->ul, old[k])) >= 0)
+			byrec[x] = old[k];
 	}
-	*count_r = k;
-	return v;
+	for (k = 0; k < nr && r[k].uid < first_new; k++)
+		;
+	for (; k < nr && j < nfresh; k++) {
+		if (byrec[k] != NULL || !base_is(r[k].base, fresh[j]))
+			continue;
+		byrec[k] = fresh[j++];
+		while (j < nfresh && base_is(r[k].base, fresh[j]))
+			j++;    /* the same file seen twice */
+	}
+	for (; j < nfresh; j++) {
+		long x = uidlist_index(f->ul, fresh[j]);
+
+		if (x >= 0 && byrec[x] == NULL)
+			byrec[x] = fresh[j];
+	}
+	(void)rescan_missing(f, pl, byrec, NULL);
+	return byrec;
 }
 
 static void
@@ -425,38 +762,38 @@ msgs_reserve(struct folder *f, size_t n)
 	f->cap = n;
 }
 
-/* Builds the new message list from the uidlist and the scan, and records
- * the differences from the old one. */
+/* Builds the new message list from the uidlist and the scan (byrec: a
+ * file name per record, or NULL), and records the differences from the
+ * old one. The names stay where the scan put them: names becomes the
+ * folder's. */
 static void
 rebuild(struct folder *f, struct store_msg *old, size_t nold,
-	const struct entry *e, size_t n, uint32_t recent_from)
+	const char *const *byrec, struct arena *names, uint32_t recent_from)
 {
 	const struct uidlist_rec *r;
 	size_t nr, k = 0, o = 0;
-	struct arena *names = arena_new(65536);
 	struct mfilename mf;
 	uint32_t known_max = nold > 0 ? old[nold - 1].uid : 0;
 
 	r = uidlist_records(f->ul, &nr);
 	msgs_reserve(f, nr);
 	for (size_t i = 0; i < nr; i++) {
-		const struct entry *hit = entry_find(e, n, r[i].base,
-						     strlen(r[i].base));
+		const char *name = byrec[i];
 		/* A record newer than all we knew, without its file in the
 		 * scans: another process gave it a UID while we scanned.
 		 * Reporting the messages above it now would put them before
 		 * it, and UIDs must grow with sequence numbers (RFC 3501
 		 * 2.3.1.1): they wait for the next sync. */
-		if (hit == NULL && r[i].uid > known_max)
+		if (name == NULL && r[i].uid > known_max)
 			break;
-		if (hit == NULL)
+		if (name == NULL)
 			continue;
 		struct store_msg *m = &f->msgs[k++];
-		mfilename_parse(hit->name, &mf);
+		mfilename_parse(name, &mf);
 		m->uid = r[i].uid;
 		m->flags = mf.flags;
 		m->keywords = mf.keywords;
-		m->name = arena_strdup(names, hit->name);
+		m->name = name;
 		m->size = mf.size;
 		m->vsize = mf.vsize;
 		while (o < nold && old[o].uid < m->uid)
@@ -617,26 +954,30 @@ recent_take(struct folder *f, uint32_t fallback, uint32_t uidnext)
 static int
 full_sync(struct folder *f, const char **err_r)
 {
-	struct arena *a = arena_new(65536);
-	struct entry *e = NULL;
-	const char **fresh, **gone;
-	size_t n, nfresh, ngone;
+	struct pool pl = { .a = arena_new(4096) };
+	const char **e = NULL, **fresh = NULL, **gone = NULL, **byrec = NULL;
+	const char **known;
+	size_t n, nr, nfresh, ngone;
 	uint32_t recent_from = 0, floor;
 	int missing = 0;
 	struct store_msg *old;
 	size_t nold = f->n;
-	int ret = -1;
+	int ret = -1, armed = watch_restart(f);
 
 	mtime_of(f->cur, &f->cur_mtime);
 	mtime_of(f->newdir, &f->new_mtime);
-	if (scan_cur(f, a, &e, &n) < 0) {
+	if (scan_cur(f, &pl, &e, &n) < 0) {
 		*err_r = f->err;
 		goto out;
 	}
-	fresh = unknown_bases(f, a, e, n, &nfresh);
-	gone = gone_bases(f, a, &e, &n, &ngone);
+	(void)uidlist_records(f->ul, &nr);
+	byrec = xcalloc(nr + 1, sizeof(*byrec));
+	fresh = xmalloc((n + 1) * sizeof(*fresh));
+	match(f, e, n, byrec, fresh, &nfresh);
+	ngone = rescan_missing(f, &pl, byrec, &gone);
 	if (nfresh > 0 || ngone > 0) {
 		recent_from = uidlist_next_uid(f->ul);
+		sort_fresh(fresh, nfresh);
 		if (uidlist_update(f->ul, fresh, nfresh, gone, ngone,
 				   err_r) < 0) {
 			ret = update_fail(err_r);
@@ -644,7 +985,9 @@ full_sync(struct folder *f, const char **err_r)
 		}
 		/* The update read the list again under its lock: records
 		 * others added since our scan may have files it missed. */
-		(void)gone_bases(f, a, &e, &n, &ngone);
+		known = byrec;
+		byrec = remap(f, &pl, known, nr, fresh, nfresh, recent_from);
+		free(known);
 	}
 	old = xmalloc((nold + 1) * sizeof(*old));
 	if (nold > 0)   /* f->msgs is NULL until the first message */
@@ -663,13 +1006,19 @@ full_sync(struct folder *f, const char **err_r)
 		if (missing)
 			recent_claim(f, floor);
 	}
-	rebuild(f, old, nold, e, n, floor);
+	rebuild(f, old, nold, byrec, pl.a, floor);
+	pl.a = NULL;            /* the folder's now */
 	free(old);
 	f->synced = 1;
+	f->watch_sync = armed;
 	ret = 0;
 out:
 	free(e);
-	arena_free(&a);
+	free(byrec);
+	free(fresh);
+	free(gone);
+	if (pl.a != NULL)
+		arena_free(&pl.a);
 	return ret;
 }
 
@@ -1075,6 +1424,18 @@ msg_path(struct folder *f, const struct store_msg *m, char *out, size_t size)
 	return snprintf(out, size, "%s/%s", f->cur, m->name) < (int)size ? 0 : -1;
 }
 
+/* A descriptor of cur/, opened at the first need: names looked up
+ * through it cost the kernel one step instead of a walk of the folder's
+ * whole path, once per message. -1 when cur/ cannot be opened. */
+static int
+cur_dirfd(struct folder *f)
+{
+	if (f->cur_fd < 0)
+		f->cur_fd = open(f->cur, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				 O_CLOEXEC);
+	return f->cur_fd;
+}
+
 int
 folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 		const char **err_r)
@@ -1089,11 +1450,19 @@ folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 		return -1;
 	}
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
-		msg_path(f, m, path, sizeof(path));
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int dfd = cur_dirfd(f);
+
+		if (dfd >= 0) {
+			fd = openat(dfd, m->name, O_RDONLY | O_NOFOLLOW |
+				    O_CLOEXEC);
+		} else {
+			msg_path(f, m, path, sizeof(path));
+			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOENT) {
+			msg_path(f, m, path, sizeof(path));
 			*err_r = ferr(f, "cannot open", path);
 			return -1;
 		}
@@ -1114,8 +1483,15 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 	if (m == NULL)
 		return -1;
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
-		msg_path(f, m, path, sizeof(path));
-		if (stat(path, &st) == 0) {
+		int dfd = cur_dirfd(f), r;
+
+		if (dfd >= 0) {
+			r = fstatat(dfd, m->name, &st, 0);
+		} else {
+			msg_path(f, m, path, sizeof(path));
+			r = stat(path, &st);
+		}
+		if (r == 0) {
 			*t_r = st.st_mtime;
 			return 0;
 		}
@@ -1131,12 +1507,8 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 static int
 rename_in_cur(struct folder *f, const char *from, const char *to)
 {
-	if (f->cur_fd < 0) {
-		f->cur_fd = open(f->cur, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				 O_CLOEXEC);
-		if (f->cur_fd < 0)
-			return -1;
-	}
+	if (cur_dirfd(f) < 0)
+		return -1;
 	return renameat(f->cur_fd, from, f->cur_fd, to);
 }
 
@@ -1187,8 +1559,10 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 		}
 		if (strcmp(name, m->name) == 0)
 			goto done;
-		if (rename_in_cur(f, m->name, name) == 0)
+		if (rename_in_cur(f, m->name, name) == 0) {
+			watch_own(f, m->name, name);
 			goto done;
+		}
 		if (errno != ENOENT) {
 			msg_path(f, m, from, sizeof(from));
 			*err_r = ferr(f, "cannot rename", from);
@@ -1453,18 +1827,28 @@ wire_size(int fd, int64_t size)
 	return n < 0 ? -1 : vsize;
 }
 
+/* Room for one more staged message, made before the link so that
+ * nothing can fail between the link and its record. */
+static void
+staged_reserve(struct folder *f)
+{
+	if (f->nstaged < f->capstaged)
+		return;
+	f->capstaged = f->capstaged ? f->capstaged * 2 : 16;
+	f->staged = xrealloc(f->staged, f->capstaged * sizeof(*f->staged));
+}
+
 int
-folder_append_commit(struct folder_append **ap, unsigned flags,
-		     uint32_t keywords, time_t date, uint32_t *uid_r,
-		     const char **err_r)
+folder_append_stage(struct folder_append **ap, unsigned flags,
+		    uint32_t keywords, time_t date, const char **err_r)
 {
 	struct folder_append *a = *ap;
 	struct folder *f = a->f;
 	char base[FILENAME_MAX_LEN + 1], name[FILENAME_MAX_LEN + 1];
 	char path[4352];
 	struct timespec times[2] = { { date, 0 }, { date, 0 } };
+	struct staged *sm;
 	struct stat st;
-	const char *bases[1];
 	int64_t vsize;
 	int ret = -1, r;
 
@@ -1482,6 +1866,7 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 		*err_r = "file name too long";
 		goto fail;
 	}
+	staged_reserve(f);
 	snprintf(path, sizeof(path), "%s/%s", f->cur, name);
 	r = append_link(a, path);
 	if (r < 0 && a->adopted && errno != EEXIST && errno != ENOSPC &&
@@ -1506,17 +1891,96 @@ folder_append_commit(struct folder_append **ap, unsigned flags,
 	}
 	free(a);
 	*ap = NULL;
+	/* Counted at once, as the file is in cur/: a recalculation of
+	 * maildirsize meanwhile counts it too. */
 	if (f->quota_counted && quota_add(f->root, st.st_size, 1, err_r) < 0)
-		return -1;
-	bases[0] = base;
-	if (uidlist_update(f->ul, bases, 1, NULL, 0, err_r) < 0)
-		return errno == EAGAIN ?        /* the lock is busy */
-		       inuse_take_back(f, path, st.st_size) : -1;
-	*uid_r = uidlist_lookup(f->ul, base);
+		return -1;      /* the file stays: the next sync numbers it */
+	sm = &f->staged[f->nstaged++];
+	memcpy(sm->name, name, sizeof(name));
+	memcpy(sm->base, base, sizeof(base));
+	sm->size = st.st_size;
+	f->staged_bytes += st.st_size;
 	return 0;
 fail:
 	folder_append_abort(ap);
 	return ret;
+}
+
+/* Takes the staged messages out of cur/ again, and their sizes off the
+ * quota, so that the client's NO means nothing was added.
+ * A reader that numbered one meanwhile sees it expunged; nothing is
+ * lost, as none was ever the client's. */
+static void
+staged_take_back(struct folder *f)
+{
+	const char *qerr;
+
+	for (size_t i = 0; i < f->nstaged; i++)
+		if (unlinkat(f->cur_fd, f->staged[i].name, 0) < 0 &&
+		    errno != ENOENT)
+			log_error("cannot take back %s/%s: %s", f->cur,
+				  f->staged[i].name, strerror(errno));
+	if (f->quota_counted)
+		(void)quota_add(f->root, -f->staged_bytes,
+				-(int64_t)f->nstaged, &qerr);
+}
+
+int
+folder_append_settle(struct folder *f, uint32_t *uids, const char **err_r)
+{
+	const char **bases;
+	size_t n = f->nstaged;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	/* The new names reach the disk before anyone is told of them, as
+	 * Dovecot fdatasyncs cur/ after its renames (mail_fsync=optimized);
+	 * one sync for the whole run of messages. */
+	if (cur_dirfd(f) < 0 || fsync(f->cur_fd) < 0) {
+		r = write_fail(f, "cannot fsync", f->cur, err_r);
+		if (f->cur_fd >= 0)
+			staged_take_back(f);
+		goto out;
+	}
+	bases = xcalloc(n, sizeof(*bases));
+	for (size_t i = 0; i < n; i++)
+		bases[i] = f->staged[i].base;
+	if (uidlist_update(f->ul, bases, n, NULL, 0, err_r) < 0) {
+		r = -1;
+		if (errno == EAGAIN) {          /* the lock is busy */
+			staged_take_back(f);
+			r = FOLDER_INUSE;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			uids[i] = uidlist_lookup(f->ul, bases[i]);
+	}
+	free(bases);
+out:
+	f->nstaged = 0;
+	f->staged_bytes = 0;
+	return r;
+}
+
+size_t
+folder_append_staged(const struct folder *f)
+{
+	return f->nstaged;
+}
+
+int
+folder_append_commit(struct folder_append **ap, unsigned flags,
+		     uint32_t keywords, time_t date, uint32_t *uid_r,
+		     const char **err_r)
+{
+	struct folder *f = (*ap)->f;
+	int r;
+
+	assert(f->nstaged == 0);        /* uid_r has room for one */
+	if ((r = folder_append_stage(ap, flags, keywords, date, err_r)) != 0)
+		return r;
+	return folder_append_settle(f, uid_r, err_r);
 }
 
 void
@@ -1744,8 +2208,8 @@ folder_move(struct folder *src, uint32_t uid, struct folder *dst,
 	return 0;
 }
 
-int
-folder_watch(struct folder *f)
+static int
+folder_watch_open(struct folder *f)
 {
 	const uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
 			      IN_DELETE | IN_ONLYDIR;
@@ -1756,22 +2220,38 @@ folder_watch(struct folder *f)
 	if (f->watch_fd < 0)
 		return -1;
 	if (inotify_add_watch(f->watch_fd, f->newdir, mask) < 0 ||
-	    inotify_add_watch(f->watch_fd, f->cur, mask) < 0) {
+	    (f->cur_wd = inotify_add_watch(f->watch_fd, f->cur, mask)) < 0) {
 		close(f->watch_fd);
 		f->watch_fd = -1;
 	}
 	return f->watch_fd;
 }
 
+int
+folder_watch(struct folder *f)
+{
+	return folder_watch_open(f);
+}
+
+void
+folder_track(struct folder *f)
+{
+	const char *err = NULL;
+
+	f->tracking = local_fs(f->cur);
+	if (!watch_restart(f))
+		return;
+	/* The scan at open came before the watch: trust it as far as the
+	 * mtimes vouch for it, else the next sync scans (and arms). */
+	f->watch_sync = unchanged(f, &err);
+}
+
 void
 folder_watch_drain(struct folder *f)
 {
-	char buf[4096];
-
-	if (f->watch_fd < 0)
-		return;
-	while (read(f->watch_fd, buf, sizeof(buf)) > 0)
-		;
+	/* Read, not thrown away: the next sync may rest on them. */
+	if (f->watch_fd >= 0)
+		watch_read(f);
 }
 
 void
@@ -1783,8 +2263,10 @@ folder_close(struct folder **fp)
 		return;
 	if (f->watch_fd >= 0)
 		close(f->watch_fd);
+	free(f->own);
 	if (f->cur_fd >= 0)
 		close(f->cur_fd);
+	free(f->staged);        /* unsettled: numbered by the next sync */
 	free(f->pend);
 	uidlist_free(&f->ul);
 	mindex_free(&f->ix);

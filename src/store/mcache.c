@@ -43,7 +43,11 @@
 #define CACHE_VERSION   1
 #define REC_MAGIC       0x534b4352u
 #define COMPACT_MIN     65536
-#define QUEUE_MAX       (4u << 20)      /* queued bytes that force a flush */
+/* Queued bytes that force a flush. Small enough that the queue's pages
+ * stay few and warm (every fresh page is a fault, and a fault is dear
+ * under virtualisation), large enough that a flush (a dozen system
+ * calls) is rare: about 500 records of an ENVELOPE and BODYSTRUCTURE. */
+#define QUEUE_MAX       (512u << 10)
 
 struct disk_hdr {
 	char magic[8];
@@ -227,16 +231,29 @@ walk(struct mcache *c)
 	slots_settle(c);
 }
 
+/* Maps size bytes of the file. A whole file is read by the walk, which
+ * touches a header in every page: with populate all are mapped at once
+ * rather than faulted in one by one. A file that grew keeps the pages
+ * already mapped (mremap), so that following one's own appends does not
+ * map the whole file again each time. */
 static int
-map_file(struct mcache *c, size_t size)
+map_file(struct mcache *c, size_t size, int populate)
 {
+	if (!populate && c->map != NULL && size > c->map_len) {
+		void *m = mremap((void *)c->map, c->map_len, size,
+				 MREMAP_MAYMOVE);
+
+		if (m != MAP_FAILED) {
+			c->map = m;
+			c->map_len = size;
+			return 0;
+		}
+	}
 	unmap(c);
 	if (size == 0)
 		return 0;
-	/* The walk reads a header in every page anyway: map them all at
-	 * once rather than fault them in one by one. */
-	c->map = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE,
-		      c->fd, 0);
+	c->map = mmap(NULL, size, PROT_READ,
+		      MAP_SHARED | (populate ? MAP_POPULATE : 0), c->fd, 0);
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
 		cerr(c, "cannot map", c->path);
@@ -290,7 +307,7 @@ load(struct mcache *c)
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	if (map_file(c, (size_t)st.st_size) < 0)
+	if (map_file(c, (size_t)st.st_size, 1) < 0)
 		return -1;
 	if (!hdr_ok(c))
 		return 1;
@@ -306,7 +323,7 @@ refresh(struct mcache *c)
 {
 	struct stat st;
 
-	if (c->fd < 0 || !hdr_ok(c) || stat(c->path, &st) < 0 ||
+	if (c->fd < 0 || stat(c->path, &st) < 0 ||
 	    st.st_dev != c->dev ||
 	    st.st_ino != c->ino)
 		return load(c);
@@ -314,11 +331,13 @@ refresh(struct mcache *c)
 		cerr(c, "cannot stat", c->path);
 		return -1;
 	}
-	if ((size_t)st.st_size < c->map_len)
-		return load(c);         /* shrunk by hand: start over */
+	/* Sizes first: a page of the mapping past the end of a file cut
+	 * short by hand would fault. */
+	if ((size_t)st.st_size < c->map_len || !hdr_ok(c))
+		return load(c);         /* shrunk or changed: start over */
 	if ((size_t)st.st_size == c->map_len)
 		return 0;
-	if (map_file(c, (size_t)st.st_size) < 0)
+	if (map_file(c, (size_t)st.st_size, 0) < 0)
 		return -1;
 	if (!hdr_ok(c))
 		return 1;
@@ -598,12 +617,28 @@ mcache_compact(struct mcache *c, const uint32_t *live, size_t n, int force,
 
 /* --- opening and reading ------------------------------------------------- */
 
+/* After load or refresh returned r: a file that is missing or not ours
+ * (r == 1) is written anew, empty. Returns 0, or -1 with c->err. */
+static int
+settle(struct mcache *c, int r)
+{
+	if (r == 1) {
+		/* refresh keeps the slots of a file it finds replaced by
+		 * one that is not ours; start from nothing. */
+		forget(c);
+		if (lock_current(c) == 0) {
+			lock_fd(c->fd, F_UNLCK);
+			r = 0;
+		}
+	}
+	return r == 0 ? 0 : -1;
+}
+
 int
 mcache_open(const char *dir, uint32_t uidvalidity, struct mcache **c_r,
 	    const char **err_r)
 {
 	struct mcache *c = calloc(1, sizeof(*c));
-	int r;
 
 	if (c == NULL)
 		abort();
@@ -618,12 +653,7 @@ mcache_open(const char *dir, uint32_t uidvalidity, struct mcache **c_r,
 			 (long)getpid());
 		c->tmp_path = path_join(dir, name);
 	}
-	r = load(c);
-	if (r == 1 && lock_current(c) == 0) {
-		lock_fd(c->fd, F_UNLCK);
-		r = 0;
-	}
-	if (r != 0) {
+	if (settle(c, load(c)) < 0) {
 		static char msg[512];
 		snprintf(msg, sizeof(msg), "%s", c->err);
 		*err_r = msg;
@@ -631,6 +661,16 @@ mcache_open(const char *dir, uint32_t uidvalidity, struct mcache **c_r,
 		return -1;
 	}
 	*c_r = c;
+	return 0;
+}
+
+int
+mcache_refresh(struct mcache *c, const char **err_r)
+{
+	if (settle(c, refresh(c)) < 0) {
+		*err_r = c->err;
+		return -1;
+	}
 	return 0;
 }
 

@@ -187,8 +187,10 @@ rec_find(const struct mindex *ix, uint32_t uid, int *found_r)
 static void
 rec_set(struct mindex *ix, uint32_t uid, uint32_t state, uint64_t modseq)
 {
-	int found;
-	size_t i = rec_find(ix, uid, &found);
+	int found = 0;
+	/* New messages come in UID order: past the last, no search. */
+	size_t i = ix->n == 0 || uid > ix->recs[ix->n - 1].uid ? ix->n :
+		   rec_find(ix, uid, &found);
 
 	if (!found) {
 		if (ix->n == ix->cap) {
@@ -260,6 +262,33 @@ lrec_crc(const struct disk_lrec *h, const unsigned char *entries)
 	return crc(v, entries, (size_t)h->count * sizeof(struct mindex_rec));
 }
 
+/* Applies count entries of one log record of type (LREC_SET or
+ * LREC_EXPUNGE) to memory. Returns 1 when records were marked for
+ * recs_sweep. */
+static int
+entries_apply(struct mindex *ix, uint32_t type, const unsigned char *e,
+	      uint32_t count)
+{
+	int swept = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		struct mindex_rec r;
+		int found;
+		memcpy(&r, e + i * sizeof(r), sizeof(r));
+		if (type == LREC_SET) {
+			rec_set(ix, r.uid, r.state, r.modseq);
+			continue;
+		}
+		size_t at = rec_find(ix, r.uid, &found);
+		if (found) {
+			ix->recs[at].modseq = 0;
+			swept = 1;
+		}
+		exp_push(ix, r.uid, r.modseq);
+	}
+	return swept;
+}
+
 /* Applies the log records in buf (read from file offset off) up to the
  * first one that does not check out. Returns the bytes used. */
 static size_t
@@ -290,21 +319,7 @@ log_apply(struct mindex *ix, const unsigned char *buf, size_t len, off_t off)
 				goto out;
 			max = r.modseq;
 		}
-		for (uint32_t i = 0; i < h.count; i++) {
-			struct mindex_rec r;
-			int found;
-			memcpy(&r, e + i * sizeof(r), sizeof(r));
-			if (h.type == LREC_SET) {
-				rec_set(ix, r.uid, r.state, r.modseq);
-				continue;
-			}
-			size_t at = rec_find(ix, r.uid, &found);
-			if (found) {
-				ix->recs[at].modseq = 0;
-				swept = 1;
-			}
-			exp_push(ix, r.uid, r.modseq);
-		}
+		swept |= entries_apply(ix, h.type, e, h.count);
 		ix->file_max = max;
 		raise_highest(ix, max);
 		pos += sizeof(h) + (size_t)h.count * sizeof(struct mindex_rec);
@@ -763,6 +778,36 @@ needs_compaction(const struct mindex *ix)
 	       ix->nexp > ix->exp_limit + ix->exp_limit / 2;
 }
 
+/* Under the lock: a change whose log record would be compacted at once
+ * (a folder's first sync numbers every message) goes straight into a
+ * new snapshot instead, which writes the table once, not twice. v holds
+ * nset records to set, then the expunges, MODSEQs given. On failure
+ * memory is read back from the file: as if nothing had been applied. */
+static int
+write_direct(struct mindex *ix, const struct mindex_rec *v, size_t nset,
+	     size_t total)
+{
+	char err[sizeof(ix->err)];
+	int swept = 0;
+
+	if (nset > 0)
+		swept |= entries_apply(ix, LREC_SET, (const unsigned char *)v,
+				       (uint32_t)nset);
+	if (total > nset)
+		swept |= entries_apply(ix, LREC_EXPUNGE,
+				       (const unsigned char *)(v + nset),
+				       (uint32_t)(total - nset));
+	if (swept)
+		recs_sweep(ix);
+	raise_highest(ix, v[total - 1].modseq);
+	if (snapshot_write(ix) == 0)
+		return 0;
+	memcpy(err, ix->err, sizeof(err));
+	(void)reload(ix);
+	memcpy(ix->err, err, sizeof(err));
+	return -1;
+}
+
 /* Under the lock: gives MODSEQs to the changes and appends them. */
 static int
 write_changes(struct mindex *ix, const struct mindex_msg *msgs, size_t n,
@@ -796,6 +841,17 @@ write_changes(struct mindex *ix, const struct mindex_msg *msgs, size_t n,
 			return -1;
 		}
 	}
+	len = (nset > 0 ? sizeof(struct disk_lrec) : 0) +
+	      (total > nset ? sizeof(struct disk_lrec) : 0) +
+	      total * sizeof(*v);
+	if (ix->end - ix->snap_end + (off_t)len > COMPACT_MIN &&
+	    ix->end - ix->snap_end + (off_t)len > ix->snap_end) {
+		int r = write_direct(ix, v, nset, total);
+		free(v);
+		return r < 0 ? -1 : (int)(total > (size_t)INT32_MAX ?
+					  INT32_MAX : total);
+	}
+	len = 0;
 	buf = xrealloc(NULL, 2 * sizeof(struct disk_lrec) + total * sizeof(*v));
 	if (nset > 0)
 		len += lrec_build(buf, LREC_SET, v, nset, ix->end);

@@ -114,7 +114,7 @@ fail(struct uidlist *l, const char *what, const char *path)
 static size_t
 base_len(const char *name)
 {
-	return strcspn(name, ":");
+	return (size_t)(strchrnul(name, ':') - name);
 }
 
 static uint32_t
@@ -835,6 +835,12 @@ uidlist_lookup(const struct uidlist *list, const char *base)
 	return i < 0 ? 0 : list->s.recs[i].uid;
 }
 
+long
+uidlist_index(const struct uidlist *list, const char *name)
+{
+	return find_base(&list->s, name);
+}
+
 /* --- changes ------------------------------------------------------- */
 
 static int
@@ -871,6 +877,13 @@ apply_new(struct uidlist *l, struct state *s, const char *const *names,
 {
 	size_t i, added = 0;
 
+	/* Room for all at once: a folder met for the first time brings
+	 * every message here, and growing step by step would rehash the
+	 * table and move the records again and again. */
+	if (s->n + n > s->cap)
+		reserve(s, s->n + n > 2 * s->cap ? s->n + n : 2 * s->cap);
+	if (2 * (s->n + n) + 2 > s->hcap)
+		hash_rebuild(s, s->n + n);
 	for (i = 0; i < n; i++) {
 		size_t len = base_len(names[i]), slot;
 
@@ -929,30 +942,90 @@ append_u32(struct buf *b, uint32_t v)
 	return buf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
-/* The file's bytes, as Dovecot's maildir_uidlist_write_fd lays them out. */
-static int
-format(const struct state *s, struct buf *b)
-{
-	size_t i;
+/* Bytes on their way to a file in 64 KiB writes: the list of a big
+ * folder is never built whole in memory. The first error sticks. */
+struct wout {
+	int fd;
+	int err;                /* errno of the first failure, or 0 */
+	size_t len;
+	uint64_t total;
+	char data[64 * 1024];
+};
 
-	if (buf_printf(b, "3 V%u N%u G%s", s->uidvalidity, s->next_uid,
+static void
+wout_flush(struct wout *o)
+{
+	if (o->err == 0 && o->len > 0 && fd_write_all(o->fd, o->data,
+						      o->len) < 0)
+		o->err = errno != 0 ? errno : EIO;
+	o->len = 0;
+}
+
+static void
+wout_put(struct wout *o, const void *p, size_t n)
+{
+	o->total += n;
+	if (o->total > MAX_FILE && o->err == 0)
+		o->err = EFBIG;
+	if (o->len + n > sizeof(o->data)) {
+		wout_flush(o);
+		if (n > sizeof(o->data)) {
+			if (o->err == 0 && fd_write_all(o->fd, p, n) < 0)
+				o->err = errno != 0 ? errno : EIO;
+			return;
+		}
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static void
+wout_u32(struct wout *o, uint32_t v)
+{
+	char tmp[11];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wout_put(o, tmp + i, sizeof(tmp) - i);
+}
+
+/* Writes the file's bytes, as Dovecot's maildir_uidlist_write_fd lays
+ * them out, to o->fd. Returns 0, or -1 with errno. */
+static int
+format(const struct state *s, struct wout *o)
+{
+	struct buf hdr;
+
+	buf_init(&hdr, MAX_FILE);
+	if (buf_printf(&hdr, "3 V%u N%u G%s", s->uidvalidity, s->next_uid,
 		       s->guid) < 0 ||
 	    (s->hdr_extra[0] != '\0' &&
-	     buf_printf(b, " %s", s->hdr_extra) < 0) ||
-	    buf_append_byte(b, '\n') < 0)
+	     buf_printf(&hdr, " %s", s->hdr_extra) < 0) ||
+	    buf_append_byte(&hdr, '\n') < 0) {
+		buf_free(&hdr);
+		errno = EFBIG;
 		return -1;
-	for (i = 0; i < s->n; i++) {
+	}
+	wout_put(o, hdr.data, hdr.len);
+	buf_free(&hdr);
+	for (size_t i = 0; i < s->n && o->err == 0; i++) {
 		const struct uidlist_rec *r = &s->recs[i];
 
-		if (append_u32(b, r->uid) < 0 ||
-		    (r->ext[0] != '\0' && (buf_append_byte(b, ' ') < 0 ||
-					   buf_append_str(b, r->ext) < 0)) ||
-		    buf_append(b, " :", 2) < 0 ||
-		    buf_append_str(b, r->base) < 0 ||
-		    buf_append_byte(b, '\n') < 0)
-			return -1;
+		wout_u32(o, r->uid);
+		if (r->ext[0] != '\0') {
+			wout_put(o, " ", 1);
+			wout_put(o, r->ext, strlen(r->ext));
+		}
+		wout_put(o, " :", 2);
+		wout_put(o, r->base, strlen(r->base));
+		wout_put(o, "\n", 1);
 	}
-	return 0;
+	wout_flush(o);
+	errno = o->err;
+	return o->err != 0 ? -1 : 0;
 }
 
 static int
@@ -974,7 +1047,7 @@ static int
 write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 {
 	struct stat dst;
-	struct buf b;
+	struct wout *o;
 	mode_t mode = 0600;
 	int fd, e;
 
@@ -983,21 +1056,20 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 	/* Dovecot creates files with the mailbox directory's mode bits */
 	if (stat(l->dir, &dst) == 0)
 		mode = (dst.st_mode & 0666) | 0600;
-	buf_init(&b, MAX_FILE);
-	if (format(s, &b) < 0) {
-		buf_free(&b);
-		errno = EFBIG;
-		*err_r = fail(l, "format", l->path);
-		return -1;
-	}
 	fd = open(l->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode);
 	if (fd < 0) {
-		buf_free(&b);
 		*err_r = fail(l, "open", l->tmp_path);
 		return -1;
 	}
-	if (fchmod(fd, mode) < 0 || fd_write_all(fd, b.data, b.len) < 0 ||
-	    fdatasync(fd) < 0 || fstat(fd, &s->st) < 0) {
+	o = xmalloc(sizeof(*o));
+	o->fd = fd;
+	o->err = 0;
+	o->len = 0;
+	o->total = 0;
+	e = fchmod(fd, mode) < 0 ? errno : format(s, o) < 0 ? errno : 0;
+	free(o);
+	errno = e;
+	if (e != 0 || fdatasync(fd) < 0 || fstat(fd, &s->st) < 0) {
 		*err_r = fail(l, "write", l->tmp_path);
 		goto fail;
 	}
@@ -1011,7 +1083,6 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 		goto fail;
 	}
 	close(fd);
-	buf_free(&b);
 	if (fsync_dir(l->dir) < 0) {
 		*err_r = fail(l, "fsync", l->dir);
 		return -1;              /* renamed: the new file stands */
@@ -1020,7 +1091,6 @@ write_uidlist(struct uidlist *l, struct state *s, const char **err_r)
 fail:
 	e = errno;              /* ENOSPC must reach the caller */
 	close(fd);
-	buf_free(&b);
 	(void)unlink(l->tmp_path);
 	errno = e;
 	return -1;

@@ -57,12 +57,6 @@ buf_append_str(struct buf *b, const char *s)
 }
 
 int
-buf_append_byte(struct buf *b, unsigned char c)
-{
-	return buf_append(b, &c, 1);
-}
-
-int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;

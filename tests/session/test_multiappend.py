@@ -46,9 +46,18 @@ def tagged(c, tag):
         untagged.append(line)
 
 
+def arrival(name):
+    """A Maildir name's "SECS.MUSECS..." as numbers: the order in which
+    the files were made (M has no leading zeros, so the names themselves
+    do not sort that way)."""
+    secs, rest = name.split(".", 1)
+    usecs = rest[1:].split("P", 1)[0] if rest.startswith("M") else "0"
+    return int(secs), int(usecs) if usecs.isdigit() else 0, name
+
+
 def contents(d):
     out = []
-    for name in sorted(os.listdir(os.path.join(d, "cur"))):
+    for name in sorted(os.listdir(os.path.join(d, "cur")), key=arrival):
         with open(os.path.join(d, "cur", name), "rb") as f:
             out.append((name, f.read()))
     return out

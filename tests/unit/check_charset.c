@@ -1,5 +1,6 @@
 /* tests/unit/check_charset.c — conversion to UTF-8 and case folding. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,94 @@ START_TEST(folding)
 }
 END_TEST
 
+/* charset_ascii_safe's promise, which lets SEARCH look for an ASCII
+ * needle in text not converted: converting the whole gives the same as
+ * converting each run of ASCII and of other bytes alone (nothing
+ * composes across runs), the ASCII runs unchanged, the others as bytes
+ * of 0x80 and above; and C4 B0 (U+0130) comes out only when it went
+ * in. */
+#define C4B0 "\xc4\xb0"
+
+static void
+check_ascii_safe(const char *cs, const unsigned char *in, size_t len)
+{
+	struct buf whole, runs, one;
+	size_t bad = len;       /* Check logs each assertion: one at the end */
+
+	buf_init(&whole, 4 * len);
+	buf_init(&runs, 4 * len);
+	buf_init(&one, 4 * len);
+	ck_assert_int_eq(charset_to_utf8(cs, in, len, &whole), 0);
+	for (size_t i = 0, j; i < len && bad == len; i = j) {
+		int ascii = in[i] < 0x80;
+
+		for (j = i; j < len && (in[j] < 0x80) == ascii; j++)
+			;
+		buf_reset(&one);
+		if (charset_to_utf8(cs, in + i, j - i, &one) < 0 ||
+		    (ascii && (one.len != j - i ||
+			       memcmp(one.data, in + i, j - i) != 0)))
+			bad = i;
+		for (size_t k = 0; !ascii && k < one.len; k++)
+			if (one.data[k] < 0x80)
+				bad = i;
+		if (one.len >= 2 && memmem(one.data, one.len, C4B0, 2) != NULL &&
+		    memmem(in + i, j - i, C4B0, 2) == NULL)
+			bad = i;
+		(void)buf_append(&runs, one.data, one.len);
+	}
+	ck_assert_msg(bad == len, "%s: the run at %zu gave wrong bytes", cs,
+		      bad);
+	ck_assert_msg(whole.len == runs.len &&
+		      memcmp(whole.data, runs.data, runs.len) == 0,
+		      "%s: converts across runs", cs);
+	buf_free(&whole);
+	buf_free(&runs);
+	buf_free(&one);
+}
+
+START_TEST(ascii_safe)
+{
+	static const char *const unsafe[] = {
+		"ISO-8859-3", "iso-8859-9", "windows-1254", "windows-1255",
+		"windows-1258", "UTF-7", "UTF-16", "ISO-2022-JP",
+	};
+	unsigned char *in = malloc(256 * 2 + 128 * 128 * 2 + 1);
+	size_t n = 0;
+	char name[32];
+	int nsafe = 0;
+
+	/* Every byte after a letter (an accent after it may compose), then
+	 * every pair of bytes from 0x80 on, then a letter. */
+	for (unsigned b = 0; b < 256; b++) {
+		in[n++] = 'a';
+		in[n++] = (unsigned char)b;
+	}
+	for (unsigned a = 0x80; a < 256; a++)
+		for (unsigned b = 0x80; b < 256; b++) {
+			in[n++] = (unsigned char)a;
+			in[n++] = (unsigned char)b;
+		}
+	in[n++] = 'a';
+	for (int i = 0; i < 2 + 16 + 9; i++) {
+		if (i < 2)
+			strcpy(name, i == 0 ? "UTF-8" : "us-ascii");
+		else if (i < 18)
+			snprintf(name, sizeof(name), "iso-8859-%d", i - 1);
+		else
+			snprintf(name, sizeof(name), "windows-%d", 1250 + i - 18);
+		if (charset_ascii_safe(name) != 1)
+			continue;
+		nsafe++;
+		check_ascii_safe(name, in, n);
+	}
+	ck_assert_int_ge(nsafe, 10);
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
+		ck_assert_int_ne(charset_ascii_safe(unsafe[i]), 1);
+	free(in);
+}
+END_TEST
+
 static Suite *
 charset_suite(void)
 {
@@ -108,6 +197,7 @@ charset_suite(void)
 	tcase_add_test(tc, cache_reuse);
 	tcase_add_test(tc, overflow);
 	tcase_add_test(tc, folding);
+	tcase_add_test(tc, ascii_safe);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -573,6 +573,53 @@ START_TEST(quota_refuses_and_counts)
 }
 END_TEST
 
+/* Group commit: staged messages are in cur/ without UIDs, count for
+ * the quota at once, and get consecutive UIDs in staging order from one
+ * settle. */
+START_TEST(stage_then_settle)
+{
+	struct folder *f = open_folder(), *d;
+	struct folder_append *ap;
+	struct quota_usage u;
+	const char *err = NULL;
+	uint32_t uids[3] = { 0, 0, 0 };
+	int fd;
+
+	ck_assert_int_eq(quota_set_limits(root, 100, 0, &err), 0);
+	append_text(f, "small message\n", 0);          /* 14 bytes, UID 1 */
+	ck_assert_int_eq(folder_open_dest(root, root, &d, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(folder_append_begin(d, &ap, &fd, &err), 0);
+		ck_assert_int_eq(write(fd, "Subject: s\n\n123456\n", 20), 20);
+		ck_assert_int_eq(folder_append_stage(&ap, MF_SEEN, 0, 1, &err),
+				 0);
+		ck_assert_ptr_null(ap);
+	}
+	ck_assert_uint_eq(folder_append_staged(d), 3);
+	/* 14 + 3 * 20 counted, one more of 30 would pass 100 */
+	ck_assert_int_eq(folder_append_begin(d, &ap, &fd, &err), 0);
+	ck_assert_int_eq(write(fd, "Subject: s\n\n1234567890123456\n", 30),
+			 30);
+	ck_assert_int_eq(folder_append_stage(&ap, 0, 0, 1, &err),
+			 FOLDER_OVERQUOTA);
+	ck_assert_int_eq(quota_get(root, &u, &err), 0);
+	ck_assert_msg(u.bytes == 74 && u.messages == 4, "usage before settle "
+		      "%lld/%lld, want 74/4", (long long)u.bytes,
+		      (long long)u.messages);
+	ck_assert_int_eq(folder_append_settle(d, uids, &err), 0);
+	ck_assert_msg(uids[0] == 2 && uids[1] == 3 && uids[2] == 4,
+		      "UIDs %u %u %u, want 2 3 4", uids[0], uids[1], uids[2]);
+	ck_assert_uint_eq(folder_append_staged(d), 0);
+	ck_assert_int_eq(quota_get(root, &u, &err), 0);
+	ck_assert_msg(u.bytes == 74 && u.messages == 4, "usage after settle "
+		      "%lld/%lld, want 74/4", (long long)u.bytes,
+		      (long long)u.messages);
+	folder_close(&d);
+	folder_close(&f);
+	check_consistent(4);
+}
+END_TEST
+
 START_TEST(watch_wakes_on_delivery)
 {
 	struct folder *f = open_folder();
@@ -723,6 +770,7 @@ folder_suite(void)
 	tcase_add_test(tc, sync_reports_changes);
 	tcase_add_test(tc, stale_name_is_relocated);
 	tcase_add_test(tc, append_commits_with_flags_and_date);
+	tcase_add_test(tc, stage_then_settle);
 	tcase_add_test(tc, many_processes);
 	tcase_add_test(tc, copy_links_with_new_flags);
 	tcase_add_test(tc, copy_races_flag_renames);

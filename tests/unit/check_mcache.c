@@ -249,6 +249,46 @@ START_TEST(compaction)
 }
 END_TEST
 
+/* A handle kept open from one command to the next (mcache_refresh):
+ * it finds records another handle appended, follows a compaction's new
+ * file, and survives its file being cut to nothing under its mapping
+ * or removed. Peeks never refresh by themselves. */
+START_TEST(refresh_held_handle)
+{
+	struct mcache *held = xopen(7), *other = xopen(7);
+	struct mcache_entry e;
+	const char *err = NULL;
+	uint32_t live[1] = { 2 };
+
+	xput(held, 1, 0, 300);
+	xput(other, 2, 0, 300);
+	EXPECT_INT(mcache_peek(held, 2, &e), 0);
+	EXPECT_INT(mcache_refresh(held, &err), 0);
+	EXPECT_INT(mcache_peek(held, 2, &e), 1);
+	EXPECT_INT(check_get(held, 2, 0, 300), 1);
+
+	EXPECT_INT(mcache_compact(other, live, 1, 1, &err), 1);
+	EXPECT_INT(mcache_refresh(held, &err), 0);
+	EXPECT_INT(mcache_count(held), 1);
+	EXPECT_INT(mcache_peek(held, 1, &e), 0);
+	EXPECT_INT(check_get(held, 2, 0, 300), 1);
+
+	ck_assert_int_eq(truncate(path, 0), 0);
+	EXPECT_INT(mcache_refresh(held, &err), 0);
+	EXPECT_INT(mcache_peek(held, 2, &e), 0);
+	xput(held, 3, 0, 300);
+	EXPECT_INT(check_get(held, 3, 0, 300), 1);
+
+	ck_assert_int_eq(unlink(path), 0);
+	EXPECT_INT(mcache_refresh(held, &err), 0);
+	EXPECT_INT(mcache_peek(held, 3, &e), 0);
+	xput(held, 4, 0, 300);
+	EXPECT_INT(check_get(held, 4, 0, 300), 1);
+	mcache_free(&other);
+	mcache_free(&held);
+}
+END_TEST
+
 START_TEST(concurrent_writers)
 {
 	enum { PROCS = 4, PER = 150 };
@@ -439,6 +479,7 @@ mcache_suite(void)
 	tcase_add_test(tc, read_only_file);
 	tcase_add_test(tc, damage_is_a_miss);
 	tcase_add_test(tc, compaction);
+	tcase_add_test(tc, refresh_held_handle);
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, kill9_fault_loop);
 	tcase_add_test(tc, speed_100k);
