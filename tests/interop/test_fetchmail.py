@@ -213,9 +213,10 @@ def test_fetchmail_tls(world):
             imap = None
             check(not left, f"fetchmail {how}: the server still holds "
                   f"{sorted(left)}")
+        # fetchmail's two logins and the two checking IMAP sessions.
+        srv.wait_log(r"login: user=alice ", count=4)
         logins = re.findall(r"login: user=alice .*tls=(\w+)",
                             srv.log_text())
-        # fetchmail's two logins and the two checking IMAP sessions.
         check(logins == ["yes", "no", "yes", "no"],
               f"fetchmail logins were not over TLS: {logins}\n"
               f"{srv.log_text()}")

@@ -319,6 +319,7 @@ def scenario(world, tls):
                         rawlog(home)),
               "no EXISTS during IDLE in the trace")
         if tls:
+            srv.wait_log(r"login: user=alice .*mech=PLAIN", count=3)
             logins = re.findall(r"login: user=alice .*mech=PLAIN tls=(\w+)",
                                 srv.log_text())
             check(logins == ["yes"] * 3, f"imapflow's logins: {logins}")

@@ -33,7 +33,6 @@ back, over implicit TLS (SSLType IMAPS) and over STARTTLS, with
 CertificateFile naming the test certificate and Host localhost, the name
 in it; mbsync must not warn that the password goes in the clear."""
 import os
-import re
 import shutil
 
 from harness import USERS, Server, TestFailure, check, fresh_maildir
@@ -393,8 +392,7 @@ def test_mbsync_tls(world):
             imap.logout()
             imap = None
             shutil.rmtree(home)
-        check(re.search(r"login: user=alice .*tls=yes", srv.log_text()),
-              f"no TLS login in the server log:\n{srv.log_text()}")
+        srv.wait_log(r"login: user=alice .*tls=yes")
     finally:
         if imap:
             imap.logout()

@@ -221,8 +221,7 @@ def test_mutt_tls(world):
         read_and_move(world, md, srv,
                       f"imaps://alice@localhost:{srv.tls_port}/",
                       certfile=world.cert)
-        check(re.search(r"login: user=alice .*tls=yes", srv.log_text()),
-              f"mutt did not log in over TLS:\n{srv.log_text()}")
+        srv.wait_log(r"login: user=alice .*tls=yes")
     finally:
         srv.stop()
 

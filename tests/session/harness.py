@@ -238,10 +238,13 @@ class Server:
         with self.lock:
             return "\n".join(self.log)
 
-    def wait_log(self, pattern, timeout=TIMEOUT):
+    def wait_log(self, pattern, timeout=TIMEOUT, count=1):
+        """Waits until pattern is in the log count times: a connection
+        process may log after the client has its answer, and the lines
+        reach us through a pipe and a thread."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if re.search(pattern, self.log_text()):
+            if len(re.findall(pattern, self.log_text())) >= count:
                 return
             time.sleep(0.02)
         raise TestFailure(f"log never showed {pattern!r}; log:\n{self.log_text()}")
