@@ -929,17 +929,29 @@ new_guid(struct state *s)
 	s->guid = arena_strdup(s->ar, hex);
 }
 
-static int
-append_u32(struct buf *b, uint32_t v)
+/* The decimal digits of a uint32_t at most. */
+#define U32_DIGITS 10
+
+/* v in decimal at the end of tmp; returns where the digits begin. */
+static const char *
+u32_digits(uint32_t v, char tmp[U32_DIGITS])
 {
-	char tmp[11];
-	size_t i = sizeof(tmp);
+	size_t i = U32_DIGITS;
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	return buf_append(b, tmp + i, sizeof(tmp) - i);
+	return tmp + i;
+}
+
+static int
+append_u32(struct buf *b, uint32_t v)
+{
+	char tmp[U32_DIGITS];
+	const char *d = u32_digits(v, tmp);
+
+	return buf_append(b, d, (size_t)(tmp + U32_DIGITS - d));
 }
 
 /* Bytes on their way to a file in 64 KiB writes: the list of a big
@@ -982,14 +994,10 @@ wout_put(struct wout *o, const void *p, size_t n)
 static void
 wout_u32(struct wout *o, uint32_t v)
 {
-	char tmp[11];
-	size_t i = sizeof(tmp);
+	char tmp[U32_DIGITS];
+	const char *d = u32_digits(v, tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	wout_put(o, tmp + i, sizeof(tmp) - i);
+	wout_put(o, d, (size_t)(tmp + U32_DIGITS - d));
 }
 
 /* Writes the file's bytes, as Dovecot's maildir_uidlist_write_fd lays
