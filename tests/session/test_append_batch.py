@@ -7,16 +7,9 @@ import os
 import re
 
 from harness import Server, check, login, own
+from test_write import make_dirs
 
 MSG = b"From: a@example.org\r\nSubject: batch %d\r\n\r\nbody %d\r\n"
-
-
-def make_dirs(path):
-    for sub in ("cur", "new", "tmp"):
-        os.makedirs(os.path.join(path, sub))
-    for root, _, _ in os.walk(path):
-        os.chmod(root, 0o700)
-        own(root)
 
 
 def fresh(world, name):
