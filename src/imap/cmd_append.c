@@ -376,6 +376,30 @@ batchable(const struct session *s, const struct append_req *req,
 	       s->notify == NULL && s->stream->ops->wait != NULL;
 }
 
+/* Logs a store failure r that is the server's, not the user's. */
+static void
+failure_log(struct session *s, const char *name, int r, const char *err)
+{
+	if (r != FOLDER_INUSE && r != FOLDER_OVERQUOTA)
+		log_error("append: user=%s mailbox=%s: %s", s->user.name,
+			  name, err);
+}
+
+/* The NO for a store failure r (logged already by failure_log). */
+static void
+refuse(struct session *s, const struct command *cmd, const char *name, int r,
+       const char *err)
+{
+	if (r == FOLDER_INUSE)
+		mboxwire_answer_inuse(s, cmd, name, err);
+	else if (r == FOLDER_OVERQUOTA)         /* the disk is full */
+		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
+	else
+		resp_tagged(s->stream, cmd->tag, "NO", "[SERVERBUG] Internal "
+			    "error occurred. Refer to server log for more "
+			    "information.");
+}
+
 void
 append_settle(struct session *s)
 {
@@ -392,21 +416,13 @@ append_settle(struct session *s)
 	r = folder_append_settle(b->d.f, uids, &err);
 	uidvalidity = folder_uidvalidity(b->d.f);
 	dest_close(&b->d);
-	if (r < 0 && r != FOLDER_INUSE && r != FOLDER_OVERQUOTA)
-		log_error("append: user=%s mailbox=%s: %s", s->user.name,
-			  b->name, err);
+	if (r < 0)
+		failure_log(s, b->name, r, err);
 	announced = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		c.tag = b->tags[i];
-		if (r == FOLDER_INUSE) {
-			mboxwire_answer_inuse(s, &c, b->name, err);
-		} else if (r == FOLDER_OVERQUOTA) {     /* the disk is full */
-			resp_tagged(s->stream, c.tag, "NO", "[OVERQUOTA] %s",
-				    err);
-		} else if (r < 0) {
-			resp_tagged(s->stream, c.tag, "NO", "[SERVERBUG] "
-				    "Internal error occurred. Refer to server "
-				    "log for more information.");
+		if (r < 0) {
+			refuse(s, &c, b->name, r, err);
 		} else {
 			/* as session_ok: what changed first, once */
 			if (!announced) {
@@ -432,16 +448,9 @@ static void
 batch_refuse(struct session *s, const struct command *cmd, int r,
 	     const char *name, const char *err)
 {
-	struct dest d = { 0 };
-
 	append_settle(s);
-	d.name = arena_strdup(s->arena, name);
-	if (r == FOLDER_OVERQUOTA)
-		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
-	else if (r == FOLDER_INUSE)
-		mboxwire_answer_inuse(s, cmd, d.name, err);
-	else
-		dest_fail(s, cmd, &d, "append", err);
+	failure_log(s, name, r, err);
+	refuse(s, cmd, name, r, err);
 }
 
 /* APPEND of one message into the run of s->abatch, which it opens when
@@ -475,12 +484,9 @@ append_staged(struct session *s, const struct command *cmd,
 		s->abatch = b;
 	}
 	m->keywords = 0;
-	if (m->flags != NULL &&
-	    flags_parse(m->flags, NULL, 0, &m->sflags, &m->keywords,
-			&err) < 0) {
-		batch_refuse(s, cmd, -1, name, err);    /* checked before */
-		return;
-	}
+	if (m->flags != NULL)   /* append_run has parsed them once: no error */
+		(void)flags_parse(m->flags, NULL, 0, &m->sflags, &m->keywords,
+				  &err);
 	r = begin_message(s, &b->d, req, m, &err);
 	if (r == 0)
 		r = folder_append_stage(&m->a, m->sflags, 0, m->date, &err);
@@ -558,15 +564,13 @@ append_run(struct session *s, const struct command *cmd,
 	uids = arena_zalloc(s->arena, req.n * sizeof(*uids));
 	r = save_all(s, &d, &req, uids, &err);
 	uidvalidity = folder_uidvalidity(d.f);
-	if (r == FOLDER_OVERQUOTA)
-		resp_tagged(s->stream, cmd->tag, "NO", "[OVERQUOTA] %s", err);
-	else if (r == FOLDER_INUSE)
-		mboxwire_answer_inuse(s, cmd, d.name, err);
-	else if (r == CATENATE_NO || r == CATENATE_BAD)     /* RFC 4469 4 */
+	if (r == CATENATE_NO || r == CATENATE_BAD) {        /* RFC 4469 4 */
 		resp_tagged(s->stream, cmd->tag, r == CATENATE_NO ? "NO" :
 			    "BAD", "%s", err);
-	else if (r < 0)
-		dest_fail(s, cmd, &d, "append", err);
+	} else if (r < 0) {
+		failure_log(s, d.name, r, err);
+		refuse(s, cmd, d.name, r, err);
+	}
 	dest_close(&d);
 	if (r != 0)
 		return;
