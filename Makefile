@@ -17,8 +17,9 @@ config.mk: config.mk.in configure.ac
 
 CFLAGS_ALL = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -I$(B) -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
-LIBS_ALL = $(OPENSSL_LIBS) $(ZLIB_LIBS) $(PAM_LIBS) $(CRYPT_LIBS)
+CPPFLAGS_ALL = $(CPPFLAGS) -include config.h -I$(B) -Iinclude $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS) \
+	$(SQLITE_CFLAGS)
+LIBS_ALL = $(OPENSSL_LIBS) $(ZLIB_LIBS) $(PAM_LIBS) $(CRYPT_LIBS) $(SQLITE_LIBS)
 
 B = build
 LAYERS = util net auth imap store mail

@@ -8,7 +8,7 @@
 set -eu
 
 build_pkgs="autoconf automake pkg-config gcc make libssl-dev libpam0g-dev
-check zlib1g-dev libcrypt-dev openssl"
+check zlib1g-dev libcrypt-dev openssl libsqlite3-dev"
 check_pkgs="$build_pkgs libpam-wrapper libnss-wrapper libuid-wrapper
 python3 dovecot-imapd isync fetchmail mutt haproxy fail2ban mandoc"
 

@@ -69,6 +69,11 @@ void search_run_free(struct search_run **r);
  * answers are the same either way. */
 struct session;
 void search_run_cache(struct search_run *r, struct session *s);
+/* Lets search_view narrow BODY and TEXT keys of 3 characters or more
+ * with the user's full-text index (imap/fts.h) when the fts setting is
+ * on: the index is brought up to date first, messages it rules out are
+ * not read, and the answers are the same either way. */
+void search_run_fts(struct search_run *r, struct session *s);
 /* Bounds the run's work (search_work_limit): bytes of message text it
  * scans, counting each header block a header key walks, each message
  * parsed for BODY or TEXT, and each field or part compared, once per

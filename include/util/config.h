@@ -64,6 +64,7 @@ struct config {
 	char *rawlog_dir;       /* where: "~/..." is in the home */
 	long rawlog_max_size;   /* bytes per trace file */
 	char *quota_set;        /* yes | no: SETQUOTA (RFC 9208) allowed */
+	char *fts;              /* yes | no: full-text index (imap/fts.h) */
 
 	/* Derived when loaded: */
 	enum plaintext_auth plaintext;
@@ -72,6 +73,7 @@ struct config {
 	enum disk_names disk_names;
 	int proctitle;          /* verbose_proctitle is yes */
 	int quota_set_allowed;  /* quota_set is yes */
+	int fts_on;             /* fts is yes */
 	char *passwd_file;      /* with AUTH_BACKEND_PASSWD_FILE */
 	char *path;             /* the file read, NULL if none */
 };

@@ -103,6 +103,7 @@ search_collect(struct session *s, const struct search_key *k,
 	fd->uids = arena_alloc(s->arena, (exists + 1) * sizeof(uint32_t));
 	search_run_limit(r, (uint64_t)s->config->search_work_limit);
 	search_run_cache(r, s);
+	search_run_fts(r, s);
 	fd->n = search_view(r, k, s->sel.view, fd->seqs, fd->uids);
 	over = search_run_over(r);
 	search_run_free(&r);

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "imap/command.h"
+#include "imap/fts.h"
 #include "imap/msgcache.h"
 #include "imap/msgread.h"
 #include "imap/objectid.h"
@@ -54,7 +55,12 @@
 #include "mail/rfc2047.h"
 #include "store/filename.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/log.h"
+
+/* One search indexes new messages for this long at most; the rest are
+ * scanned, and indexed by the next searches (imap/fts.h). */
+#define SEARCH_FTS_BUDGET_MS 3000
 
 /* Decoded text of one header field or body part is cut here; a search
  * beyond it in a larger part does not match. */
@@ -777,7 +783,24 @@ struct search_run {
 	 * command may scan (0: no limit). Once over, nothing matches. */
 	uint64_t work, work_max;
 	int over;
+
+	/* The full-text index (imap/fts.h), when search_run_fts asked for
+	 * it: the UIDs it answers for, and for each BODY or TEXT key it
+	 * answered the candidates, a superset of the key's matches. */
+	struct session *fts_s;
+	uint32_t *fts_covered;
+	size_t fts_ncovered;
+	struct fts_key *fts_keys;
+	size_t fts_nkeys;
 };
+
+struct fts_key {
+	const struct search_key *k;
+	uint32_t *uids;
+	size_t n;
+};
+
+static void fts_forget(struct search_run *r);
 
 /* Counts len bytes of scanning; sets over when the limit is passed. */
 static void
@@ -831,6 +854,7 @@ search_run_free(struct search_run **rp)
 	if (r == NULL)
 		return;
 	msgcache_free(&r->mc);
+	fts_forget(r);
 	msgread_free(&r->rd);
 	arena_free(&r->a);
 	buf_free(&r->b1);
@@ -1227,6 +1251,280 @@ match_body(struct search_run *r, const struct search_text *t, int headers)
 	return part_has(r, r->root, t, headers);
 }
 
+/* --- the full-text index ------------------------------------------- */
+
+/* What the index holds of a message is what part_has compares, piece by
+ * piece, folded as text_has folds it. Where the matcher would search a
+ * text cut short by a full buffer, the message is not indexed at all
+ * (it is scanned), so that the index never lacks a piece of text the
+ * matcher sees. */
+
+/* Appends one piece, folded, and a line feed. Returns 0 or -1. */
+static int
+index_piece(struct search_run *r, const unsigned char *text, size_t len,
+	    struct buf *out)
+{
+	buf_reset(&r->b3);
+	if (charset_fold(text, len, &r->b3) < 0 ||
+	    buf_append(out, r->b3.data != NULL ? r->b3.data :
+		       (const unsigned char *)"", r->b3.len) < 0 ||
+	    buf_append(out, "\n", 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* Every field of a header block as field_has(..., with_name) sees it. */
+static int
+index_fields(struct search_run *r, const unsigned char *hdr, size_t len,
+	     struct buf *out)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f)) {
+		buf_reset(&r->b1);
+		buf_reset(&r->b2);
+		if (buf_append(&r->b2, f.name, f.name_len) < 0 ||
+		    buf_append_str(&r->b2, ": ") < 0 ||
+		    header_unfold(f.value, f.value_len, &r->b1) < 0 ||
+		    rfc2047_decode(buf_str(&r->b1), r->b1.len, &r->b2) < 0 ||
+		    index_piece(r, (const unsigned char *)buf_str(&r->b2),
+				r->b2.len, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A leaf as leaf_has sees it: nothing unless text or message. */
+static int
+index_leaf(struct search_run *r, const struct mail_part *p, struct buf *out)
+{
+	const char *e = p->encoding;
+	const unsigned char *text;
+	size_t len;
+
+	if (p->type != NULL && strcasecmp(p->type, "text") != 0 &&
+	    strcasecmp(p->type, "message") != 0)
+		return 0;
+	if (e == NULL || strcasecmp(e, "7bit") == 0 ||
+	    strcasecmp(e, "8bit") == 0 || strcasecmp(e, "binary") == 0) {
+		len = p->body.len <= SEARCH_TEXT_MAX ? p->body.len : 0;
+		text = r->data + p->body.start;
+	} else {
+		buf_reset(&r->b1);
+		if (decode_body(e, r->data + p->body.start, p->body.len, 0,
+				&r->b1) == DECODE_OVERFLOW)
+			return -1;
+		len = r->b1.len;
+		text = (const unsigned char *)buf_str(&r->b1);
+	}
+	buf_reset(&r->b2);
+	if (charset_to_utf8(part_charset(p), text, len, &r->b2) < 0)
+		return -1;
+	return index_piece(r, (const unsigned char *)buf_str(&r->b2),
+			   r->b2.len, out);
+}
+
+/* part_has over the whole tree: header blocks into hdr (TEXT), leaves
+ * into body (BODY and TEXT). */
+static int
+index_part(struct search_run *r, const struct mail_part *p, struct buf *hdr,
+	   struct buf *body)
+{
+	if (index_fields(r, r->data + p->header.start, p->header.len,
+			 hdr) < 0)
+		return -1;
+	if (p->message != NULL)
+		return index_part(r, p->message, hdr, body);
+	for (size_t i = 0; i < p->nchildren; i++)
+		if (index_part(r, &p->children[i], hdr, body) < 0)
+			return -1;
+	return p->nchildren > 0 ? 0 : index_leaf(r, p, body);
+}
+
+/* fts_text_fn for fts_sync. */
+static int
+index_text(void *ctx, uint32_t uid, struct buf *hdr, struct buf *body)
+{
+	struct search_run *r = ctx;
+	int ret;
+
+	r->m = folder_msg(r->f, uid);
+	if (r->m == NULL)
+		return -1;
+	r->seq = 0;
+	r->uid = uid;
+	if (load_file(r, 1) < 0) {
+		unload(r);
+		return -1;
+	}
+	r->root = mail_parse(r->data, r->len, r->a);
+	ret = index_part(r, r->root, hdr, body) < 0 ? 0 : 1;
+	unload(r);
+	return ret;
+}
+
+static void
+fts_forget(struct search_run *r)
+{
+	for (size_t i = 0; i < r->fts_nkeys; i++)
+		free(r->fts_keys[i].uids);
+	free(r->fts_keys);
+	free(r->fts_covered);
+	r->fts_keys = NULL;
+	r->fts_nkeys = 0;
+	r->fts_covered = NULL;
+	r->fts_ncovered = 0;
+}
+
+static int
+has_uid(const uint32_t *v, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == uid)
+			return 1;
+		if (v[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* 1 when the index says the message cannot match BODY or TEXT key k:
+ * the index holds it, and it is not among the key's candidates. */
+static int
+fts_rules_out(struct search_run *r, const struct search_key *k)
+{
+	for (size_t i = 0; i < r->fts_nkeys; i++)
+		if (r->fts_keys[i].k == k)
+			return has_uid(r->fts_covered, r->fts_ncovered,
+				       r->uid) &&
+				!has_uid(r->fts_keys[i].uids,
+					 r->fts_keys[i].n, r->uid);
+	return 0;
+}
+
+/* The BODY and TEXT keys of the tree the index can answer, into
+ * r->fts_keys (room for SEARCH_MAX_KEYS). */
+static void
+fts_collect(struct search_run *r, const struct search_key *k)
+{
+	if ((k->type == SK_BODY || k->type == SK_TEXT) &&
+	    fts_needle_ok(k->u.text.needle, k->u.text.len))
+		r->fts_keys[r->fts_nkeys++].k = k;
+	for (size_t i = 0; i < k->nkids; i++)
+		fts_collect(r, k->kids[i]);
+}
+
+/* The UIDs of the view that search_view matches, increasing, into
+ * r->fts_covered; then those the index does not hold taken out. */
+static int
+fts_cover(struct search_run *r, const struct view *v, const uint32_t *scan,
+	  size_t nscan)
+{
+	uint32_t exists = view_exists(v);
+	size_t n = 0, j = 0;
+
+	r->fts_covered = malloc(((size_t)exists + 1) * sizeof(uint32_t));
+	if (r->fts_covered == NULL)
+		return -1;
+	for (uint32_t seq = 1; seq <= exists; seq++) {
+		uint32_t uid = view_uid(v, seq);
+
+		if (uid == 0 || view_is_expunged(v, seq))
+			continue;
+		while (j < nscan && scan[j] < uid)
+			j++;
+		if (scan == NULL || j == nscan || scan[j] != uid)
+			r->fts_covered[n++] = uid;
+	}
+	r->fts_ncovered = n;
+	return 0;
+}
+
+/* Syncs the folder's part of the index and asks it for each key. */
+static int
+fts_use(struct search_run *r, struct fts *x, const struct view *v,
+	size_t *added_r, size_t *nscan_r, size_t *ncand_r, const char **err_r)
+{
+	const char *guid = folder_mailbox_guid(r->f, err_r);
+	uint32_t *scan = NULL;
+	size_t nscan = 0;
+	int ret;
+
+	if (guid == NULL || fts_cover(r, v, NULL, 0) < 0)
+		return -1;
+	ret = fts_sync(x, guid, folder_uidvalidity(r->f), r->fts_covered,
+		       r->fts_ncovered, index_text, r, &scan, &nscan, added_r,
+		       err_r);
+	free(r->fts_covered);
+	r->fts_covered = NULL;
+	if (ret < 0 || fts_cover(r, v, scan, nscan) < 0) {
+		free(scan);
+		return -1;
+	}
+	free(scan);
+	*nscan_r = nscan;
+	for (size_t i = 0; i < r->fts_nkeys; i++) {
+		struct fts_key *fk = &r->fts_keys[i];
+
+		if (fts_query(x, fk->k->u.text.needle, fk->k->u.text.len,
+			      fk->k->type == SK_TEXT, &fk->uids, &fk->n,
+			      err_r) < 0)
+			return -1;
+		*ncand_r += fk->n;
+	}
+	return 0;
+}
+
+/* Before a pass over the view: lets the index rule out what it can.
+ * Any failure leaves the run as without the index (all scanned). */
+static void
+fts_prepare(struct search_run *r, const struct search_key *k,
+	    const struct view *v)
+{
+	struct session *s = r->fts_s;
+	const char *err = NULL;
+	struct fts *x;
+	size_t added = 0, nscan = 0, ncand = 0;
+	long long t0 = clock_ms();
+
+	fts_forget(r);
+	r->fts_keys = calloc(SEARCH_MAX_KEYS + 1, sizeof(*r->fts_keys));
+	if (r->fts_keys == NULL)
+		return;
+	fts_collect(r, k);
+	if (r->fts_nkeys == 0) {
+		fts_forget(r);
+		return;
+	}
+	if ((x = fts_open(s->maildir, &err)) != NULL)
+		fts_set_budget(x, SEARCH_FTS_BUDGET_MS);
+	if (x == NULL || fts_use(r, x, v, &added, &nscan, &ncand, &err) < 0) {
+		log_info("fts: user=%s mailbox=%s: index not used: %s",
+			 s->user.name, s->sel.name, err != NULL ? err : "?");
+		fts_forget(r);
+	} else {
+		log_info("fts: user=%s mailbox=%s: %zu keys from the index, "
+			 "%zu candidates, %zu messages added, %zu scanned, "
+			 "%lld ms", s->user.name, s->sel.name, r->fts_nkeys,
+			 ncand, added, nscan, clock_ms() - t0);
+	}
+	fts_close(&x);
+}
+
+void
+search_run_fts(struct search_run *r, struct session *s)
+{
+	r->fts_s = s->config->fts_on && s->maildir != NULL ? s : NULL;
+}
+
 /* Floor division, for days before 1970. */
 static long
 day_of(time_t t)
@@ -1427,9 +1725,9 @@ match_key(struct search_run *r, const struct search_key *k)
 	case SK_HEADER:
 		return match_header(r, &k->u.text);
 	case SK_BODY:
-		return match_body(r, &k->u.text, 0);
+		return !fts_rules_out(r, k) && match_body(r, &k->u.text, 0);
 	case SK_TEXT:
-		return match_body(r, &k->u.text, 1);
+		return !fts_rules_out(r, k) && match_body(r, &k->u.text, 1);
 	default:
 		return match_list_key(r, k);
 	}
@@ -1460,6 +1758,8 @@ search_view(struct search_run *r, const struct search_key *k,
 	uint32_t exists = view_exists(v);
 	size_t n = 0;
 
+	if (r->fts_s != NULL)
+		fts_prepare(r, k, v);
 	for (uint32_t seq = 1; seq <= exists; seq++) {
 		uint32_t uid = view_uid(v, seq);
 

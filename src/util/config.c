@@ -254,6 +254,13 @@ static const struct key keys[] = {
 	  .choices = yes_no_choices,
 	  .doc = "Whether users may change their own Maildir++ quota "
 		 "limits with SETQUOTA (RFC 9208); no refuses it." },
+	{ .name = "fts", .type = KEY_ENUM,
+	  .offset = OFF(fts), .def = "no",
+	  .choices = yes_no_choices,
+	  .doc = "Whether SEARCH BODY and TEXT use a per-user full-text "
+		 "index (SQLite FTS5, skua.fts.sqlite) to pick the "
+		 "messages they scan; the answers are the same either "
+		 "way. Needs a build with libsqlite3." },
 	{ .name = "rawlog_users", .type = KEY_LIST,
 	  .offset = OFF(rawlog_users), .def = "",
 	  .want = "user names, blank-separated, or nothing",
@@ -631,6 +638,7 @@ derive(struct config *c)
 	c->namespace_sep = c->namespace_separator[0];
 	c->proctitle = strcmp(c->verbose_proctitle, "yes") == 0;
 	c->quota_set_allowed = strcmp(c->quota_set, "yes") == 0;
+	c->fts_on = strcmp(c->fts, "yes") == 0;
 	c->disk_names = (enum disk_names)choice_index(disk_names_choices,
 						       c->folder_names_on_disk);
 	free(c->passwd_file);

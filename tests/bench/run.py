@@ -70,6 +70,13 @@ WORKLOADS = [
     ("M1rss", "M1 RSS 1 session", "KiB", "low", None),
     ("M1fifty", "M1 PSS %(clients)d sessions", "KiB", "low", None),
     ("M1tree", "M1 PSS whole server", "KiB", "low", None),
+    # Only with --only W9: skua with fts = yes (a server of its own) on
+    # the big folder against Dovecot scanning it.
+    ("W9build", "W9 fts: index built, all searches", "ms", "low", None),
+    ("W9size", "W9 fts: index size", "KiB", "low", None),
+    ("W9rare", "W9 fts SEARCH BODY rare, warm", "ms", "low", None),
+    ("W9common", "W9 fts SEARCH BODY common, warm", "ms", "low", None),
+    ("W9text", "W9 fts SEARCH TEXT Message-ID, warm", "ms", "low", None),
 ]
 
 
@@ -204,27 +211,30 @@ class Server:
 
 class Skua(Server):
     name = "skua"
+    files = ""              # prefix of its files in the run directory
+    extra = ""              # more imapd.conf lines
 
     def start(self, build):
-        users = os.path.join(self.rundir, "skua-users")
+        users = os.path.join(self.rundir, self.files + "skua-users")
         with open(users, "w") as f:
             for u in self.users:
                 f.write("%s:{PLAIN}%s:%d:%d::%s::\n" % (
                     u, PASSWORD, self.uid, self.gid, self.user_home(u)))
-        conf = os.path.join(self.rundir, "imapd.conf")
+        conf = os.path.join(self.rundir, self.files + "imapd.conf")
         self.port, self.tls_port = free_port(), free_port()
         with open(conf, "w") as f:
             f.write("# skua for tests/bench/run.py\n"
                     "listen = 127.0.0.1:%d\nlisten_tls = 127.0.0.1:%d\n"
                     "tls_cert = %s\ntls_key = %s\n"
                     "auth = passwd-file %s\nplaintext_auth = loopback\n"
-                    "pidfile = %s/imapd.pid\n"
+                    "pidfile = %s/%simapd.pid\n"
                     "max_connections_per_ip = 1000\n"
                     # W8 opens 50 connections at once from one address
-                    "max_unauth_connections_per_ip = 1000\n" % (
+                    "max_unauth_connections_per_ip = 1000\n%s" % (
                         self.port, self.tls_port, self.cert, self.key,
-                        users, self.rundir))
-        self.logf = open(os.path.join(self.rundir, "skua.log"), "w")
+                        users, self.rundir, self.files, self.extra))
+        self.logf = open(os.path.join(self.rundir, self.files + "skua.log"),
+                         "w")
         self.proc = subprocess.Popen(
             [os.path.join(build, "imapd"), "-F", "-c", conf],
             stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf)
@@ -236,6 +246,13 @@ class Skua(Server):
 
     def version(self):
         return "skua"
+
+
+class SkuaFts(Skua):
+    """skua with the full-text index (W9); its results count as skua's."""
+    name = "skua-fts"
+    files = "fts-"
+    extra = "fts = yes\n"
 
 
 class Dovecot(Server):
@@ -441,6 +458,9 @@ def main():
     def want(*keys):
         return not only or any(k.startswith(o) or o.startswith(k)
                                for k in keys for o in only)
+    # W9 needs a server of its own and minutes to build its index: only
+    # when asked for by name.
+    want_w9 = any(o.startswith("W9") for o in only)
 
     if not os.access(DOVECOT, os.X_OK):
         log("bench: %s missing (apt-get install dovecot-imapd)" % DOVECOT)
@@ -645,6 +665,14 @@ def main():
             record("M1fifty", srv, sum(x["Pss"] for x in m))
             record("M1tree", srv, tree)
         guarded("M1", m1)
+        if want_w9:
+            fts = SkuaFts(rundir, ["big"], uid, gid, cert, key)
+            servers.append(fts)
+            try:
+                w9(r, build, fts, dc, src[big], uid, gid, reps, record)
+            except BenchError as e:
+                failures.append("W9: %s" % e)
+                log("FAIL W9: %s" % e)
     except BenchError as e:
         failures.append(str(e))
         log("FAIL %s" % e)
@@ -676,6 +704,66 @@ def main():
     for fl in failures:
         print("FAIL " + fl)
     return 1 if failures else 0
+
+
+# Needles for W9 (tests/bench/gen_corpus.py writes bodies of a hundred
+# common words in random order): three of them in a row, which few
+# messages hold; one of them alone, which most hold; for TEXT, the
+# Message-ID of one message.
+W9_RARE = "slides quarter numbers"
+W9_COMMON = "conference"
+W9_ID = "512.73099c04f4"
+
+
+def w9(r, build, fts, dc, big_src, uid, gid, reps, record):
+    """The full-text index on the big folder: the first SEARCH builds it
+    (time and size recorded), then warm searches, against Dovecot
+    scanning (the fts results are reported as skua's)."""
+    as_skua = Server.__new__(Server)
+    as_skua.name = "skua"
+    t0 = time.time()
+    place(big_src, fts.user_home("big"), uid, gid)
+    fts.start(build)
+    log("bench: W9 skua-fts up in %.1fs" % (time.time() - t0))
+    searches = [("W9rare", 'SEARCH BODY "%s"' % W9_RARE),
+                ("W9common", 'SEARCH BODY "%s"' % W9_COMMON),
+                ("W9text", 'SEARCH TEXT "%s"' % W9_ID)]
+    # One search indexes for a few seconds and scans what is left
+    # (src/imap/search.c); "UID 1" keeps that scan short. Searches until
+    # the log says nothing was left.
+    logf = os.path.join(fts.rundir, fts.files + "skua.log")
+    total = cpu = 0.0
+    for n in range(1, 1000):
+        res = r.run(fts, ["session", 'SEARCH UID 1 BODY "%s"' % W9_RARE],
+                    user="big")
+        total += num(res["steps"][1], "ms")
+        cpu += res["server_cpu_ms"]
+        last = [l for l in open(logf) if "fts: user=big" in l][-1:]
+        expect(last and "index not used" not in last[0], fts,
+               "W9: index not used: %s" % last)
+        if ", 0 scanned" in last[0]:
+            break
+    results_cpu = {"server_cpu_ms": cpu}
+    record("W9build", as_skua, total, results_cpu)
+    db = os.path.join(fts.user_home("big"), "Maildir", "skua.fts.sqlite")
+    size = sum(os.path.getsize(db + x) for x in ("", "-wal")
+               if os.path.exists(db + x))
+    record("W9size", as_skua, size / 1024.0)
+    log("bench: W9 index built by %d searches in %.1fs, %.0f MiB" % (
+        n, total / 1000, size / 1048576.0))
+    hits = {}
+    for rep in range(reps):
+        for srv in (fts, dc):
+            res = r.run(srv, ["session"] + [c for _, c in searches],
+                        user="big")
+            for (key, c), s in zip(searches, res["steps"][1:]):
+                hits.setdefault(key, set()).add((s["hits"], s["hitsum"]))
+                record(key, as_skua if srv is fts else dc, num(s, "ms"),
+                       res, num(s, "cpu_ms"))
+    for key, hs in hits.items():
+        if len(hs) != 1:
+            raise BenchError("%s: hits differ between skua-fts and "
+                             "Dovecot: %s" % (key, sorted(hs)))
 
 
 def dc_version():
