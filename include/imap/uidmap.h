@@ -3,10 +3,10 @@
  *
  * The UIDs sit in sequence order in one array (4 bytes a message), so
  * seq -> UID is an index. For UID -> seq, a bucket table splits the UID
- * range into at most n buckets of 2^shift UIDs each and records where
- * each bucket starts in the array (at most 4 more bytes a message): a
- * lookup finds its bucket by a shift and searches the one or two
- * entries it holds on average. UIDs only grow with sequence numbers
+ * range into at most n / 8 buckets of 2^shift UIDs each and records
+ * where each bucket starts in the array (about half a byte more a
+ * message): a lookup finds its bucket by a shift and binary-searches
+ * the eight or so entries it holds on average. UIDs only grow with sequence numbers
  * (RFC 3501 2.3.1.1), which is what makes the table possible.
  *
  * Appending is cheap and leaves the table stale; uidmap_reindex, once

@@ -3,8 +3,9 @@
  *
  * The store speaks UIDs; sequence numbers exist only here. The view keeps
  * them in a uidmap (imap/uidmap.h): seq -> UID and UID -> seq in
- * constant time, 9 bytes a message at most with its state byte. A message expunged by anyone keeps
- * its sequence number until the client may be told (RFC 3501 7.4.1: no
+ * constant time, under 6 bytes a message with its state byte. A
+ * message expunged by anyone keeps its sequence number until the
+ * client may be told (RFC 3501 7.4.1: no
  * EXPUNGE during FETCH, STORE or SEARCH, so that numbers never shift
  * under the client); until then a FETCH of it answers from what is known
  * or with NO (RFC 2180 4.1.2). New mail is announced with EXISTS and

@@ -19,15 +19,23 @@
 #include <stdint.h>
 #include <time.h>
 
+/* One per message for as long as the folder is open, so 24 bytes:
+ * sizes take 48 bits (a name that claims more than 2^47 - 1 bytes
+ * counts as unknown, -1), flags and \Recent a byte each, and the file
+ * name is not kept (folder_msg_name). */
 struct store_msg {
 	uint32_t uid;
-	unsigned flags;         /* MF_* of store/filename.h */
 	uint32_t keywords;      /* bit i: keyword index i */
-	int recent;             /* \Recent in this session (RFC 3501 2.3.2) */
-	const char *name;       /* current file name in cur/ */
-	int64_t vsize;          /* ,W= when known, else -1 */
-	int64_t size;           /* ,S= when known, else -1 */
+	int64_t vsize : 48;     /* ,W= when known, else -1 */
+	unsigned flags : 8;     /* MF_* of store/filename.h */
+	unsigned recent : 8;    /* \Recent in this session (RFC 3501 2.3.2) */
+	int64_t size : 48;      /* ,S= when known, else -1 */
+	unsigned named : 1;     /* the store's: see folder_msg_name */
 };
+/* The largest size a store_msg holds. */
+#define STORE_MSG_SIZE_MAX ((INT64_C(1) << 47) - 1)
+/* Room for a file name (store/filename.h FILENAME_MAX_LEN + 1). */
+#define FOLDER_NAME_SIZE 256
 
 struct folder_changes {
 	uint32_t *added;        /* new UIDs, increasing */
@@ -105,6 +113,25 @@ void folder_modseq_unlock(struct folder *f);
 const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
 /* The message with uid, or NULL. O(log n). */
 const struct store_msg *folder_msg(const struct folder *f, uint32_t uid);
+/* The current file name in cur/ of m (one of f's messages), as of the
+ * last sync or change: the base name from the uidlist with the info
+ * its flags and keywords make (":2,FS..."), or, for the few messages
+ * whose name is not that (m->named), a copy the folder keeps. Returns
+ * buf (of size bytes, FOLDER_NAME_SIZE will do) or the folder's copy,
+ * valid until the next sync or change of m; NULL when the uidlist no
+ * longer knows the message (expunged). */
+const char *folder_msg_name(struct folder *f, const struct store_msg *m,
+			    char *buf, size_t size);
+/* m's base name (its file name up to the first ':', which no flag
+ * change alters): *len_r bytes at the pointer returned, a string that
+ * may go on past them; valid as folder_msg_name's. NULL when the
+ * uidlist no longer knows the message. Cheaper than the name: nothing
+ * is built. */
+const char *folder_msg_base(struct folder *f, const struct store_msg *m,
+			    size_t *len_r);
+/* Bytes the folder keeps for its messages (their list and the names it
+ * must keep), for the memory figures and their test. */
+size_t folder_bytes(const struct folder *f);
 
 /* Opens the message file read-only (O_NOFOLLOW). Returns the descriptor,
  * or -1: with *gone_r set when the message was expunged meanwhile, or

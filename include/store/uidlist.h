@@ -55,6 +55,11 @@ uint32_t uidlist_lookup(const struct uidlist *list, const char *base);
  * whole file name will do: the base ends at its first ':'), or -1. O(1);
  * valid until the list changes (refresh, update). */
 long uidlist_index(const struct uidlist *list, const char *name);
+/* uidlist_index of each of names[0..n) into pos_r[0..n): the same
+ * answers, several times faster for a big list, whose memory is then
+ * fetched ahead instead of waited for name by name. */
+void uidlist_index_many(const struct uidlist *list, const char *const *names,
+			size_t n, long *pos_r);
 
 /* Gives UIDs to the base names not yet in the list, in the order given
  * (the caller sorts them as Dovecot does: by file name; a whole file

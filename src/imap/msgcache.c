@@ -118,15 +118,6 @@ msgcache_free(struct msgcache **mcp)
 	*mcp = NULL;
 }
 
-/* The base name: the file name up to the info part (":2,..."). */
-static size_t
-base_len(const char *name)
-{
-	const char *colon = strchr(name, ':');
-
-	return colon != NULL ? (size_t)(colon - name) : strlen(name);
-}
-
 /* A name without ,S= cannot vouch for the bytes: the file's size and
  * mtime must still be those the record was made from. */
 static int
@@ -146,14 +137,15 @@ same_file(struct msgcache *mc, const struct store_msg *m,
 	return ok;
 }
 
+/* 1 when e was made of m's file, whose base name (folder_msg_base) is
+ * the n bytes at base: the record's key. */
 static int
-is_mine(struct msgcache *mc, const struct store_msg *m,
-	const struct mcache_entry *e)
+is_mine(struct msgcache *mc, const struct store_msg *m, const char *base,
+	size_t n, const struct mcache_entry *e)
 {
 	const struct mcache_blob *k = mcache_blob(e, MCACHE_KEY);
-	size_t n = base_len(m->name);
 
-	if (k == NULL || k->len != n || memcmp(k->data, m->name, n) != 0)
+	if (k == NULL || k->len != n || memcmp(k->data, base, n) != 0)
 		return 0;
 	if (m->size >= 0)
 		return (uint64_t)m->size == e->psize;
@@ -165,8 +157,13 @@ msgcache_get(struct msgcache *mc, const struct store_msg *m,
 	     struct mcache_entry *e)
 {
 	struct mcache *c = cache(mc);
+	const char *base;
+	size_t n;
 
-	return c != NULL && mcache_peek(c, m->uid, e) && is_mine(mc, m, e);
+	if (c == NULL || !mcache_peek(c, m->uid, e))
+		return 0;
+	base = folder_msg_base(mc->s->sel.folder, m, &n);
+	return base != NULL && is_mine(mc, m, base, n, e);
 }
 
 /* Adds a copy of the text in b as a blob of e. */
@@ -230,17 +227,18 @@ msgcache_put(struct msgcache *mc, const struct store_msg *m,
 {
 	struct mcache *c = cache(mc);
 	struct mcache_entry rec = *e, old;
-	size_t n = base_len(m->name);
-	const char *err = "";
+	const char *err = "", *base;
+	size_t n;
 
-	if (c == NULL || mcache_readonly(c))
-		return;
+	if (c == NULL || mcache_readonly(c) ||
+	    (base = folder_msg_base(mc->s->sel.folder, m, &n)) == NULL)
+		return;         /* expunged meanwhile: nothing to key it by */
 	if (rec.nblobs < MCACHE_MAX_BLOBS)
 		rec.blobs[rec.nblobs++] = (struct mcache_blob){ MCACHE_KEY,
-			(const unsigned char *)m->name, n };
+			(const unsigned char *)base, n };
 	/* Blobs others made of the same file (PREVIEW) stay. The queue
 	 * copies them at once, before the mapping can move. */
-	if (mcache_peek(c, m->uid, &old) && is_mine(NULL, m, &old))
+	if (mcache_peek(c, m->uid, &old) && is_mine(NULL, m, base, n, &old))
 		for (size_t i = 0; i < old.nblobs &&
 		     rec.nblobs < MCACHE_MAX_BLOBS; i++)
 			if (mcache_blob(&rec, old.blobs[i].type) == NULL)

@@ -70,7 +70,10 @@ objectid_name_time(const char *name)
 int
 objectid_savedate(struct folder *f, const struct store_msg *m, time_t *t_r)
 {
-	time_t t = m->name != NULL ? objectid_name_time(m->name) : -1;
+	size_t len;
+	/* the time leads the base name (maildir.txt) */
+	const char *base = folder_msg_base(f, m, &len);
+	time_t t = base != NULL ? objectid_name_time(base) : -1;
 
 	if (t >= 0) {
 		*t_r = t;

@@ -179,8 +179,15 @@ mfilename_build(const char *base, size_t base_len, unsigned flags,
 {
 	size_t len = 0, i;
 
-	for (i = 0; i < base_len; i++)
-		put(out, out_size, &len, base[i]);
+	/* The base at once: a flag change of every message of a big
+	 * folder builds a name each. */
+	if (base_len < out_size) {
+		memcpy(out, base, base_len);
+		len = base_len;
+	} else {
+		for (i = 0; i < base_len; i++)
+			put(out, out_size, &len, base[i]);
+	}
 	put(out, out_size, &len, INFO_SEP);
 	put(out, out_size, &len, '2');
 	put(out, out_size, &len, FLAGS_SEP);

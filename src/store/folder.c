@@ -47,6 +47,7 @@
 #include "store/keywords.h"
 #include "store/mindex.h"
 #include "store/quota.h"
+#include "store/renlog.h"
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -54,9 +55,9 @@
 #include "util/xalloc.h"
 
 /* The file names of one scan of cur/, packed one after the other into
- * chunks of an arena: one copy of each name and no allocation per name.
- * The arena becomes the folder's names arena when the scan is taken
- * (rebuild), so the message list points at the very same bytes. */
+ * chunks of an arena: one copy of each name and no allocation per name,
+ * all freed at once when the sync is done (heap_trim hands the memory
+ * back). */
 struct pool {
 	struct arena *a;
 	char *p;
@@ -65,19 +66,23 @@ struct pool {
 
 #define POOL_CHUNK (64 * 1024)
 
+/* How many names ahead a loop over names in another order than the
+ * pool's asks for the next one: a big folder's names are megabytes, and
+ * each name fetched in time is a cache miss not waited for. */
+#define PREFETCH 8
+
 /* A growable array of UIDs for the change report. */
 struct uids {
 	uint32_t *v;
 	size_t n, cap;
 };
 
-/* A rename this process made in cur/, and which of its two inotify
- * events (1 from, 2 to) came back. */
-struct own_rename {
-	char from[FILENAME_MAX_LEN + 1], to[FILENAME_MAX_LEN + 1];
-	unsigned seen;
-};
-#define OWN_MAX 64
+/* How many of our own renames may wait for their events before the
+ * watch reads them: well below the inotify queue's limit
+ * (max_queued_events, 16384 by default; two events a rename), so that a
+ * STORE of every message of a big folder loses none of them and the
+ * sync after it need not scan cur/. */
+#define OWN_DRAIN 2048
 
 struct folder {
 	char *root;
@@ -92,16 +97,27 @@ struct folder {
 	int watch_sync;         /* the watch saw every change since the
 				 * last scan began */
 	int watch_dirty;        /* it saw one not our own */
-	struct own_rename *own; /* our renames in cur/ since the scan */
-	size_t nown;
+	struct renlog *own;     /* our renames in cur/ not yet read back */
 	struct uidlist *ul;
 	struct mindex *ix;      /* MODSEQs, skua.index */
 	struct mindex_msg *mm;  /* scratch for mindex_update, n entries */
-	struct arena *names;    /* file names of msgs; reset by full syncs */
+	/* File names are not kept per message: a message's name is its
+	 * uidlist record's base with the info its flags make. Only the
+	 * messages whose name is not that (m->named: no ":2," info,
+	 * letters out of order or unknown, or a name relocate found
+	 * whose flags the next sync is still to report) have theirs
+	 * here, in UID order, the strings in names. This saves a copy
+	 * of every name (60 bytes a message) for the session's life. */
+	struct arena *names;    /* reset by full syncs */
+	struct named_msg *named;
+	size_t nnamed, capnamed;
+	size_t rec_hint;        /* uidlist record of the last name made */
+	uint32_t names_uv;      /* UIDVALIDITY of the list msgs came from */
 	struct store_msg *msgs;
 	size_t n, cap;
 	struct timespec cur_mtime, new_mtime;
 	int synced;
+	int opening;            /* in folder_open's first sync */
 	uint32_t uidvalidity;   /* as the session was told */
 	struct uids added, expunged, flagged;
 	int batch;              /* inside folder_flags_batch_begin/end */
@@ -112,6 +128,12 @@ struct folder {
 	size_t nstaged, capstaged;
 	int64_t staged_bytes;
 	char err[512];
+};
+
+/* A message whose file name is not the one its flags make. */
+struct named_msg {
+	uint32_t uid;
+	const char *name;
 };
 
 /* A message in cur/ that folder_append_settle has yet to make durable
@@ -363,7 +385,14 @@ ts_eq(const struct timespec *a, const struct timespec *b)
  * that finds no event but theirs skips the scan, as the mtime test
  * would. Any other event, a lost one (queue overflow) or a watch gone
  * means a scan. A file system where others' changes send no event
- * (NFS and the like) keeps the mtime test alone. */
+ * (NFS and the like) keeps the mtime test alone.
+ *
+ * Our renames are kept in the order made (store/renlog.h): the events
+ * come back in that order, so each is compared with the next expected
+ * one only. A STORE of a whole big folder makes more events than the
+ * queue holds; the watch reads them back every OWN_DRAIN renames, so
+ * that none is lost and the sync after the STORE still skips the scan.
+ * Once the watch is dirty, nothing more is noted: the scan will come. */
 
 /* 1 for the file systems whose every change inotify reports here. */
 static int
@@ -388,38 +417,36 @@ local_fs(const char *path)
 	return 0;
 }
 
-/* Takes one event: ours when it is the first unseen half of a rename
- * noted by watch_own, else the watch turns dirty. */
+/* Takes one event: ours when it is the next one our renames owe (in
+ * the order they were made), else the watch turns dirty and the log is
+ * dropped. */
 static void
 watch_note(struct folder *f, const struct inotify_event *ev)
 {
-	unsigned half = ev->mask & IN_MOVED_FROM ? 1 :
-			ev->mask & IN_MOVED_TO ? 2 : 0;
+	const uint32_t moved = IN_MOVED_FROM | IN_MOVED_TO;
 
 	if (ev->mask & IN_IGNORED)
 		f->tracking = 0;        /* a directory went: mtimes only */
-	if (half != 0 && ev->wd == f->cur_wd && ev->len > 0 &&
-	    !(ev->mask & IN_Q_OVERFLOW))
-		for (size_t i = 0; i < f->nown; i++) {
-			struct own_rename *o = &f->own[i];
-			const char *name = half == 1 ? o->from : o->to;
-			if (!(o->seen & half) && strcmp(name, ev->name) == 0) {
-				o->seen |= half;
-				return;
-			}
-		}
+	if (f->watch_dirty)
+		return;                 /* a scan comes anyway */
+	if ((ev->mask & moved) != 0 && !(ev->mask & IN_Q_OVERFLOW) &&
+	    ev->wd == f->cur_wd && ev->len > 0 && f->own != NULL &&
+	    renlog_match(f->own, (ev->mask & IN_MOVED_TO) != 0, ev->name,
+			 ev->len))
+		return;
 	f->watch_dirty = 1;
+	if (f->own != NULL)
+		renlog_clear(f->own);
 }
 
-/* Reads every queued event; forgets the renames both of whose events
- * came back. */
+/* Reads every queued event. The buffer takes a few hundred events a
+ * read: a big STORE's come back in a few dozen calls. */
 static void
 watch_read(struct folder *f)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(
+	char buf[32768] __attribute__((aligned(__alignof__(
 		struct inotify_event))));
 	ssize_t n;
-	size_t k = 0;
 
 	while ((n = read(f->watch_fd, buf, sizeof(buf))) > 0)
 		for (ssize_t pos = 0; pos < n;) {
@@ -430,10 +457,6 @@ watch_read(struct folder *f)
 		}
 	if (n < 0 && errno != EAGAIN)
 		f->watch_dirty = 1;
-	for (size_t i = 0; i < f->nown; i++)
-		if (f->own[i].seen != 3)
-			f->own[k++] = f->own[i];
-	f->nown = k;
 }
 
 static int folder_watch_open(struct folder *f);
@@ -448,29 +471,28 @@ watch_restart(struct folder *f)
 		return 0;
 	watch_read(f);
 	f->watch_dirty = 0;
-	f->nown = 0;
+	if (f->own != NULL)
+		renlog_clear(f->own);
 	return f->tracking;     /* a directory may have gone meanwhile */
 }
 
-/* Notes a rename from -> to in cur/ that this process just made. */
+/* Notes a rename from -> to in cur/ that this process just made; reads
+ * the events back once OWN_DRAIN renames wait, before the queue can
+ * overflow. */
 static void
 watch_own(struct folder *f, const char *from, const char *to)
 {
-	struct own_rename *o;
-
-	if (!f->watch_sync)
+	if (!f->watch_sync || f->watch_dirty)
 		return;
-	if (f->nown == OWN_MAX || strlen(from) > FILENAME_MAX_LEN ||
-	    strlen(to) > FILENAME_MAX_LEN) {
-		f->watch_dirty = 1;     /* a big STORE: scan after it */
+	if (f->own == NULL)
+		f->own = renlog_new();
+	if (renlog_push(f->own, from, to) < 0) {
+		f->watch_dirty = 1;     /* its events would not match */
+		renlog_clear(f->own);
 		return;
 	}
-	if (f->own == NULL)
-		f->own = xmalloc(OWN_MAX * sizeof(*f->own));
-	o = &f->own[f->nown++];
-	strcpy(o->from, from);
-	strcpy(o->to, to);
-	o->seen = 0;
+	if (renlog_pending(f->own) >= OWN_DRAIN)
+		watch_read(f);
 }
 
 /* 1 when a scan can be skipped: nothing changed since the last one. */
@@ -484,7 +506,10 @@ unchanged(struct folder *f, const char **err_r)
 		watch_read(f);
 		/* Always: a scan that follows matches against the list. */
 		r = uidlist_refresh(f->ul, err_r);
-		return r == 0 && !f->watch_dirty;
+		/* Our renames' events are queued before rename returns:
+		 * one still owed was lost somehow. */
+		return r == 0 && !f->watch_dirty &&
+		       (f->own == NULL || renlog_pending(f->own) == 0);
 	}
 	if (!f->synced || mtime_of(f->cur, &c) < 0 ||
 	    mtime_of(f->newdir, &n) < 0)
@@ -644,23 +669,27 @@ base_is(const char *base, const char *name)
 
 /* Finds the uidlist record of each scanned name: byrec[k] becomes the
  * name of a file of record k (byrec has one slot per record, zeroed).
- * The names the list does not know go into fresh. A file renamed during
- * the scan may be seen twice: either name will do, and the list gives
- * its base one UID however often it is named. */
+ * The names the list does not know go into fresh, which may be e
+ * itself: the k-th fresh name overwrites no name not yet read. A file
+ * renamed during the scan may be seen twice: either name will do, and
+ * the list gives its base one UID however often it is named. */
 static void
 match(struct folder *f, const char *const *e, size_t n, const char **byrec,
       const char **fresh, size_t *nfresh_r)
 {
-	size_t nr, k = 0;
+	size_t k = 0;
+	long pos[512];          /* a batch: uidlist_index_many fetches ahead */
 
-	(void)uidlist_records(f->ul, &nr);
-	for (size_t i = 0; i < n; i++) {
-		long r = nr > 0 ? uidlist_index(f->ul, e[i]) : -1;
+	for (size_t i = 0; i < n; i += 512) {
+		size_t m = n - i < 512 ? n - i : 512;
 
-		if (r >= 0)
-			byrec[r] = e[i];
-		else
-			fresh[k++] = e[i];
+		uidlist_index_many(f->ul, e + i, m, pos);
+		for (size_t j = 0; j < m; j++) {
+			if (pos[j] >= 0)
+				byrec[pos[j]] = e[i + j];
+			else
+				fresh[k++] = e[i + j];
+		}
 	}
 	*nfresh_r = k;
 }
@@ -724,6 +753,8 @@ remap(struct folder *f, struct pool *pl, const char *const *old, size_t nold,
 	for (k = 0; k < nold; k++) {
 		long x;
 
+		if (k + PREFETCH < nold && old[k + PREFETCH] != NULL)
+			__builtin_prefetch(old[k + PREFETCH]);
 		if (old[k] == NULL)
 			continue;
 		if (k < nr && base_is(r[k].base, old[k]))
@@ -734,6 +765,8 @@ remap(struct folder *f, struct pool *pl, const char *const *old, size_t nold,
 	for (k = 0; k < nr && r[k].uid < first_new; k++)
 		;
 	for (; k < nr && j < nfresh; k++) {
+		if (j + PREFETCH < nfresh)
+			__builtin_prefetch(fresh[j + PREFETCH]);
 		if (byrec[k] != NULL || !base_is(r[k].base, fresh[j]))
 			continue;
 		byrec[k] = fresh[j++];
@@ -750,6 +783,187 @@ remap(struct folder *f, struct pool *pl, const char *const *old, size_t nold,
 	return byrec;
 }
 
+/* A size as struct store_msg holds it: beyond its 48 bits, unknown. */
+static int64_t
+size48(int64_t size)
+{
+	return size >= 0 && size <= STORE_MSG_SIZE_MAX ? size : -1;
+}
+
+/* The base name the uidlist gives uid, or NULL when it has no record
+ * of it (any more), or numbers its messages afresh since msgs was
+ * built (then uid means another message, if any). Names are asked for
+ * mostly in UID order, so the record after the last one found is
+ * tried before a binary search. */
+static const char *
+rec_base(struct folder *f, uint32_t uid)
+{
+	size_t n, lo = 0, hi, h = f->rec_hint;
+	const struct uidlist_rec *r = uidlist_records(f->ul, &n);
+
+	if (uidlist_uidvalidity(f->ul) != f->names_uv)
+		return NULL;
+	if (h < n && r[h].uid == uid)
+		return r[h].base;
+	if (h + 1 < n && r[h + 1].uid == uid) {
+		f->rec_hint = h + 1;
+		return r[h + 1].base;
+	}
+	for (hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || r[lo].uid != uid)
+		return NULL;
+	f->rec_hint = lo;
+	return r[lo].base;
+}
+
+/* 1 when name is base with the info m's flags and keywords make: the
+ * name folder_msg_name makes when m is not named. */
+static int
+name_is_made(const struct store_msg *m, const char *base, const char *name)
+{
+	char info[64];          /* ":2," and at most 32 letters */
+	size_t len = strlen(base);
+
+	return strncmp(name, base, len) == 0 &&
+	       mfilename_build("", 0, m->flags, m->keywords, "", info,
+			       sizeof(info)) >= 0 &&
+	       strcmp(name + len, info) == 0;
+}
+
+/* The position of the first kept name whose UID is at least uid. */
+static size_t
+named_at(const struct folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->nnamed;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->named[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct named_msg *
+named_find(const struct folder *f, uint32_t uid)
+{
+	size_t at = named_at(f, uid);
+
+	return at < f->nnamed && f->named[at].uid == uid ? &f->named[at] :
+	       NULL;
+}
+
+/* Forgets every kept name: a full sync notes them anew. */
+static void
+named_reset(struct folder *f)
+{
+	f->nnamed = 0;
+	if (f->capnamed > 4096) {       /* a rename storm's table goes */
+		free(f->named);
+		f->named = NULL;
+		f->capnamed = 0;
+	}
+	arena_reset(f->names);
+}
+
+/* Records that m's file is now called name (m's flags and keywords
+ * already set as wanted): kept only when the name is not the one they
+ * make. */
+static void
+msg_set_name(struct folder *f, struct store_msg *m, const char *name)
+{
+	const char *base = rec_base(f, m->uid);
+	struct named_msg *x;
+	size_t at;
+
+	if (base != NULL && name_is_made(m, base, name)) {
+		if (m->named && (x = named_find(f, m->uid)) != NULL) {
+			at = (size_t)(x - f->named);
+			memmove(x, x + 1, (f->nnamed - at - 1) * sizeof(*x));
+			f->nnamed--;
+		}
+		m->named = 0;
+		return;
+	}
+	if (m->named && (x = named_find(f, m->uid)) != NULL) {
+		size_t len = strlen(name);
+
+		/* STOREs rename the same message again and again: a name
+		 * that fits takes its old room, so the arena does not grow
+		 * by one name per change until the next full sync. */
+		if (len <= strlen(x->name))
+			memmove((char *)x->name, name, len + 1);
+		else
+			x->name = arena_strdup(f->names, name);
+		return;
+	}
+	name = arena_strdup(f->names, name);
+	if (f->nnamed == f->capnamed) {
+		f->capnamed = f->capnamed ? f->capnamed * 2 : 16;
+		f->named = xrealloc(f->named, f->capnamed * sizeof(*f->named));
+	}
+	/* a full sync notes names in UID order: at the end */
+	at = f->nnamed > 0 && f->named[f->nnamed - 1].uid > m->uid ?
+	     named_at(f, m->uid) : f->nnamed;
+	memmove(&f->named[at + 1], &f->named[at],
+		(f->nnamed - at) * sizeof(*f->named));
+	f->named[at] = (struct named_msg){ m->uid, name };
+	f->nnamed++;
+	m->named = 1;
+}
+
+const char *
+folder_msg_name(struct folder *f, const struct store_msg *m, char *buf,
+		size_t size)
+{
+	const char *base;
+
+	if (m->named) {
+		const struct named_msg *x = named_find(f, m->uid);
+
+		return x != NULL ? x->name : NULL;
+	}
+	if ((base = rec_base(f, m->uid)) == NULL ||
+	    mfilename_build(base, strlen(base), m->flags, m->keywords, "",
+			    buf, size) < 0)
+		return NULL;
+	return buf;
+}
+
+const char *
+folder_msg_base(struct folder *f, const struct store_msg *m, size_t *len_r)
+{
+	const char *base;
+
+	if (m->named) {
+		const struct named_msg *x = named_find(f, m->uid);
+
+		base = x != NULL ? x->name : NULL;
+	} else {
+		base = rec_base(f, m->uid);
+	}
+	if (base != NULL)
+		*len_r = base_len_of(base);
+	return base;
+}
+
+size_t
+folder_bytes(const struct folder *f)
+{
+	return f->cap * sizeof(*f->msgs) + f->capnamed * sizeof(*f->named) +
+	       arena_footprint(f->names);
+}
+
 static void
 msgs_reserve(struct folder *f, size_t n)
 {
@@ -764,11 +978,11 @@ msgs_reserve(struct folder *f, size_t n)
 
 /* Builds the new message list from the uidlist and the scan (byrec: a
  * file name per record, or NULL), and records the differences from the
- * old one. The names stay where the scan put them: names becomes the
- * folder's. */
+ * old one. Only the names that the flags do not make are kept (struct
+ * folder: named); the scan's go with its pool. */
 static void
 rebuild(struct folder *f, struct store_msg *old, size_t nold,
-	const char *const *byrec, struct arena *names, uint32_t recent_from)
+	const char *const *byrec, uint32_t recent_from)
 {
 	const struct uidlist_rec *r;
 	size_t nr, k = 0, o = 0;
@@ -777,6 +991,8 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 
 	r = uidlist_records(f->ul, &nr);
 	msgs_reserve(f, nr);
+	named_reset(f);
+	f->names_uv = uidlist_uidvalidity(f->ul);
 	for (size_t i = 0; i < nr; i++) {
 		const char *name = byrec[i];
 		/* A record newer than all we knew, without its file in the
@@ -788,14 +1004,20 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 			break;
 		if (name == NULL)
 			continue;
+		/* names lie in scan order, records in UID order: fetch
+		 * ahead rather than wait for each one */
+		if (i + PREFETCH < nr && byrec[i + PREFETCH] != NULL)
+			__builtin_prefetch(byrec[i + PREFETCH]);
 		struct store_msg *m = &f->msgs[k++];
 		mfilename_parse(name, &mf);
 		m->uid = r[i].uid;
 		m->flags = mf.flags;
 		m->keywords = mf.keywords;
-		m->name = name;
-		m->size = mf.size;
-		m->vsize = mf.vsize;
+		m->size = size48(mf.size);
+		m->vsize = size48(mf.vsize);
+		m->named = 0;
+		if (!name_is_made(m, r[i].base, name))
+			msg_set_name(f, m, name);
 		while (o < nold && old[o].uid < m->uid)
 			uids_push(&f->expunged, old[o++].uid);
 		if (o < nold && old[o].uid == m->uid) {
@@ -812,8 +1034,6 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 	while (o < nold)
 		uids_push(&f->expunged, old[o++].uid);
 	f->n = k;
-	arena_free(&f->names);
-	f->names = names;
 }
 
 static void
@@ -972,7 +1192,9 @@ full_sync(struct folder *f, const char **err_r)
 	}
 	(void)uidlist_records(f->ul, &nr);
 	byrec = xcalloc(nr + 1, sizeof(*byrec));
-	fresh = xmalloc((n + 1) * sizeof(*fresh));
+	/* the fresh names take e's front: a cold folder's n pointers are
+	 * not written to new pages a second time */
+	fresh = e;
 	match(f, e, n, byrec, fresh, &nfresh);
 	ngone = rescan_missing(f, &pl, byrec, &gone);
 	if (nfresh > 0 || ngone > 0) {
@@ -992,8 +1214,6 @@ full_sync(struct folder *f, const char **err_r)
 	old = xmalloc((nold + 1) * sizeof(*old));
 	if (nold > 0)   /* f->msgs is NULL until the first message */
 		memcpy(old, f->msgs, nold * sizeof(*old));
-	/* old's names point into f->names, which rebuild replaces only
-	 * after it is done with them. */
 	if (!f->readonly) {
 		floor = recent_take(f, nfresh > 0 ? recent_from :
 				    uidlist_next_uid(f->ul),
@@ -1006,16 +1226,14 @@ full_sync(struct folder *f, const char **err_r)
 		if (missing)
 			recent_claim(f, floor);
 	}
-	rebuild(f, old, nold, byrec, pl.a, floor);
-	pl.a = NULL;            /* the folder's now */
+	rebuild(f, old, nold, byrec, floor);
 	free(old);
 	f->synced = 1;
 	f->watch_sync = armed;
 	ret = 0;
 out:
-	free(e);
+	free(e);                /* and fresh with it */
 	free(byrec);
-	free(fresh);
 	free(gone);
 	if (pl.a != NULL)
 		arena_free(&pl.a);
@@ -1048,7 +1266,10 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 		return r == FOLDER_INUSE || r == FOLDER_OVERQUOTA ? r : -1;
 	if ((r = index_sync(f, err_r)) < 0)
 		return r;
-	heap_trim(f->n);
+	/* folder_open trims once at its end: the index's first write
+	 * reuses what the scan freed, not fresh pages */
+	if (!f->opening)
+		heap_trim(f->n);
 	changes_report(f, ch);
 	/* Another writer may have started the folder afresh under us. */
 	if (f->uidvalidity != 0 &&
@@ -1059,16 +1280,7 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	return 0;
 }
 
-static int
-base_cmp(const void *a, const void *b)
-{
-	const struct store_msg *x = *(const struct store_msg *const *)a;
-	const struct store_msg *y = *(const struct store_msg *const *)b;
-	size_t lx = base_len_of(x->name), ly = base_len_of(y->name);
-	int c = memcmp(x->name, y->name, lx < ly ? lx : ly);
-
-	return c != 0 ? c : (lx > ly) - (lx < ly);
-}
+static struct store_msg *msg_find(const struct folder *f, uint32_t uid);
 
 /* Puts the keywords Courier kept in courierimapkeywords/ into the file
  * names, once: when the folder has no dovecot-keywords yet, keywords_open
@@ -1080,7 +1292,6 @@ import_courier_keywords(struct folder *f, const char **err_r)
 	char path[4200];
 	struct keywords *kw;
 	struct keywords_courier_msg *cm = NULL;
-	struct store_msg **byname, key, *keyp;
 	size_t n = 0;
 	int ret = -1;
 
@@ -1094,23 +1305,16 @@ import_courier_keywords(struct folder *f, const char **err_r)
 		return -1;
 	if (keywords_courier_messages(kw, &cm, &n, err_r) < 0)
 		goto out;
-	byname = xmalloc((f->n + 1) * sizeof(*byname));
-	for (size_t i = 0; i < f->n; i++)
-		byname[i] = &f->msgs[i];
-	qsort(byname, f->n, sizeof(*byname), base_cmp);
 	ret = 0;
 	for (size_t i = 0; i < n && ret == 0; i++) {
-		struct store_msg **hit;
+		/* the uidlist knows each message by its base */
+		const struct store_msg *hit =
+			msg_find(f, uidlist_lookup(f->ul, cm[i].base));
 
-		key.name = cm[i].base;
-		keyp = &key;
-		hit = bsearch(&keyp, byname, f->n, sizeof(*byname), base_cmp);
-		if (hit != NULL && folder_set_flags(f, (*hit)->uid,
-		    (*hit)->flags, (*hit)->keywords | cm[i].keywords,
-		    err_r) < 0)
+		if (hit != NULL && folder_set_flags(f, hit->uid, hit->flags,
+		    hit->keywords | cm[i].keywords, err_r) < 0)
 			ret = -1;
 	}
-	free(byname);
 	keywords_courier_free(&cm, n);
 out:
 	keywords_free(&kw);
@@ -1254,7 +1458,10 @@ folder_open(const char *root, const char *dir, int readonly,
 
 	if ((f = open_common(root, dir, readonly, &damaged, err_r)) == NULL)
 		return -1;
-	if ((r = folder_sync(f, NULL, err_r)) < 0) {
+	f->opening = 1;
+	r = folder_sync(f, NULL, err_r);
+	f->opening = 0;
+	if (r < 0) {
 		open_failed(&f, err_r);
 		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
 	}
@@ -1389,17 +1596,21 @@ folder_msg(const struct folder *f, uint32_t uid)
 static int
 relocate_scan(struct folder *f, struct store_msg *m)
 {
-	size_t len = base_len_of(m->name);
-	DIR *d = dir_open(f->cur);
+	char buf[FOLDER_NAME_SIZE];
+	const char *name = folder_msg_name(f, m, buf, sizeof(buf));
+	size_t len;
+	DIR *d;
 	struct dirent *de;
 	int found = 0;
 
-	if (d == NULL)
+	if (name == NULL || (d = dir_open(f->cur)) == NULL)
 		return 0;
+	len = base_len_of(name);
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, m->name, len) == 0 &&
+		if (strncmp(de->d_name, name, len) == 0 &&
 		    (de->d_name[len] == ':' || de->d_name[len] == '\0')) {
-			m->name = arena_strdup(f->names, de->d_name);
+			/* the flags stay: the next sync reports them */
+			msg_set_name(f, m, de->d_name);
 			found = 1;
 			break;
 		}
@@ -1408,7 +1619,7 @@ relocate_scan(struct folder *f, struct store_msg *m)
 	return found;
 }
 
-/* Looks for the current name of m's base in cur/; updates m->name.
+/* Looks for the current name of m's base in cur/ and keeps it.
  * Returns 1 when found, 0 when the base is gone. A file renamed while
  * the directory is read may be missed by that readdir (POSIX leaves it
  * unspecified), so a miss is confirmed by a second scan. */
@@ -1418,10 +1629,20 @@ relocate(struct folder *f, struct store_msg *m)
 	return relocate_scan(f, m) || relocate_scan(f, m);
 }
 
+/* cur/ and m's file name into out. Returns 0, or -1 (out "") when the
+ * uidlist no longer knows m: it is gone. */
 static int
 msg_path(struct folder *f, const struct store_msg *m, char *out, size_t size)
 {
-	return snprintf(out, size, "%s/%s", f->cur, m->name) < (int)size ? 0 : -1;
+	char buf[FOLDER_NAME_SIZE];
+	const char *name = folder_msg_name(f, m, buf, sizeof(buf));
+
+	if (name == NULL || snprintf(out, size, "%s/%s", f->cur, name) >=
+	    (int)size) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 /* A descriptor of cur/, opened at the first need: names looked up
@@ -1441,7 +1662,8 @@ folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 		const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
-	char path[4352];
+	char path[4352], buf[FOLDER_NAME_SIZE];
+	const char *name;
 	int fd;
 
 	*gone_r = 0;
@@ -1452,8 +1674,10 @@ folder_msg_open(struct folder *f, uint32_t uid, int *gone_r,
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		int dfd = cur_dirfd(f);
 
+		if ((name = folder_msg_name(f, m, buf, sizeof(buf))) == NULL)
+			break;
 		if (dfd >= 0) {
-			fd = openat(dfd, m->name, O_RDONLY | O_NOFOLLOW |
+			fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW |
 				    O_CLOEXEC);
 		} else {
 			msg_path(f, m, path, sizeof(path));
@@ -1477,7 +1701,8 @@ int
 folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 {
 	struct store_msg *m = msg_find(f, uid);
-	char path[4352];
+	char path[4352], buf[FOLDER_NAME_SIZE];
+	const char *name;
 	struct stat st;
 
 	if (m == NULL)
@@ -1485,8 +1710,10 @@ folder_msg_date(struct folder *f, uint32_t uid, time_t *t_r)
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
 		int dfd = cur_dirfd(f), r;
 
+		if ((name = folder_msg_name(f, m, buf, sizeof(buf))) == NULL)
+			break;
 		if (dfd >= 0) {
-			r = fstatat(dfd, m->name, &st, 0);
+			r = fstatat(dfd, name, &st, 0);
 		} else {
 			msg_path(f, m, path, sizeof(path));
 			r = stat(path, &st);
@@ -1539,7 +1766,8 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 		    uint32_t del_keywords, const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
-	char from[4352], name[FILENAME_MAX_LEN + 1];
+	char from[4352], name[FILENAME_MAX_LEN + 1], buf[FOLDER_NAME_SIZE];
+	const char *cur;
 	struct mfilename now;
 	unsigned flags;
 	uint32_t keywords;
@@ -1547,20 +1775,22 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 	if (m == NULL)
 		return 1;
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
+		if ((cur = folder_msg_name(f, m, buf, sizeof(buf))) == NULL)
+			break;
 		/* From the name as it is, which another process may have
 		 * renamed since the last sync: its change stays. */
-		mfilename_parse(m->name, &now);
+		mfilename_parse(cur, &now);
 		flags = (now.flags & ~del_flags) | add_flags;
 		keywords = (now.keywords & ~del_keywords) | add_keywords;
-		if (mfilename_set_flags(m->name, flags, keywords, name,
+		if (mfilename_set_flags(cur, flags, keywords, name,
 					sizeof(name)) < 0) {
 			*err_r = "file name too long for these flags";
 			return -1;
 		}
-		if (strcmp(name, m->name) == 0)
+		if (strcmp(name, cur) == 0)
 			goto done;
-		if (rename_in_cur(f, m->name, name) == 0) {
-			watch_own(f, m->name, name);
+		if (rename_in_cur(f, cur, name) == 0) {
+			watch_own(f, cur, name);
 			goto done;
 		}
 		if (errno != ENOENT) {
@@ -1573,9 +1803,9 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 	}
 	return 1;
 done:
-	m->name = arena_strdup(f->names, name);
 	m->flags = flags;
 	m->keywords = keywords;
+	msg_set_name(f, m, name);
 	if (f->ix != NULL) {
 		struct mindex_msg one = { uid, flags, keywords };
 		if (f->batch) {
@@ -2058,7 +2288,10 @@ folder_copy(struct folder *src, uint32_t uid, struct folder *dst,
 	fd = folder_msg_open(src, uid, &gone, err_r);
 	if (fd < 0)
 		return gone ? 1 : -1;
-	msg_path(src, m, from, sizeof(from));
+	if (msg_path(src, m, from, sizeof(from)) < 0) {
+		close(fd);              /* expunged since the open */
+		return 1;
+	}
 	if (fstat(fd, &st) < 0) {
 		*err_r = ferr(src, "cannot stat", from);
 		close(fd);
@@ -2263,7 +2496,7 @@ folder_close(struct folder **fp)
 		return;
 	if (f->watch_fd >= 0)
 		close(f->watch_fd);
-	free(f->own);
+	renlog_free(&f->own);
 	if (f->cur_fd >= 0)
 		close(f->cur_fd);
 	free(f->staged);        /* unsettled: numbered by the next sync */
@@ -2271,6 +2504,7 @@ folder_close(struct folder **fp)
 	uidlist_free(&f->ul);
 	mindex_free(&f->ix);
 	arena_free(&f->names);
+	free(f->named);
 	free(f->msgs);
 	free(f->mm);
 	free(f->added.v);

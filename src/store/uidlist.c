@@ -134,21 +134,144 @@ hash_base(const char *s, size_t len)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* The slot holding base (len bytes), or the empty slot where it would go. */
-static size_t
-hash_slot(const struct state *s, const char *base, size_t len)
+/* The table. A slot holds 0 (empty) or the record's index + 1 in its low
+ * bits (below hcap, which is more than twice the records), and above
+ * them the hash bits that did not choose the slot. A probe thus rejects
+ * a slot without reading its record or its string: in a big list each
+ * of those is a cache miss, and they used to be most of a sync's time. */
+static uint32_t
+idx_mask(const struct state *s)
 {
-	size_t mask = s->hcap - 1;
-	size_t i = hash_base(base, len) & mask;
+	return (uint32_t)(s->hcap - 1);
+}
 
-	while (s->hash[i] != 0) {
-		const char *b = s->recs[s->hash[i] - 1].base;
+/* The record index in slot i, or -1 when it is empty. */
+static long
+slot_rec(const struct state *s, size_t i)
+{
+	uint32_t v = s->hash[i];
 
-		if (strncmp(b, base, len) == 0 && b[len] == '\0')
-			break;
+	return v == 0 ? -1 : (long)(v & idx_mask(s)) - 1;
+}
+
+static void
+slot_set(struct state *s, size_t i, uint32_t h, size_t rec)
+{
+	s->hash[i] = (h & ~idx_mask(s)) | (uint32_t)(rec + 1);
+}
+
+/* The slot holding base (len bytes, hash h), or the empty slot where it
+ * would go. */
+static size_t
+hash_probe(const struct state *s, const char *base, size_t len, uint32_t h)
+{
+	uint32_t mask = idx_mask(s), tag = h & ~mask, v;
+	size_t i = h & mask;
+
+	while ((v = s->hash[i]) != 0) {
+		if ((v & ~mask) == tag) {
+			const char *b = s->recs[(v & mask) - 1].base;
+
+			if (strncmp(b, base, len) == 0 && b[len] == '\0')
+				break;
+		}
 		i = (i + 1) & mask;
 	}
 	return i;
+}
+
+static size_t
+hash_slot(const struct state *s, const char *base, size_t len)
+{
+	return hash_probe(s, base, len, hash_base(base, len));
+}
+
+/* Lookups of many names, one after another, each wait for memory three
+ * times (slot, record, string). Done in a pipeline, the later names'
+ * slots, records and strings are fetched while the earlier ones are
+ * compared: AHEAD names between the stages. Only the last stage
+ * decides; the others are hints to the cache. */
+#define AHEAD 8
+#define RING (4 * AHEAD)
+
+struct ahead {
+	const char *name;
+	size_t len;
+	uint32_t h;
+	long cand;              /* the record the home slot suggests, or -1 */
+};
+
+/* Stage 1: hash the name and fetch its home slot. */
+static void
+ahead_hash(const struct state *s, struct ahead *a, const char *name,
+	   size_t len)
+{
+	a->name = name;
+	a->len = len;
+	a->h = hash_base(name, len);
+	a->cand = -1;
+	__builtin_prefetch(&s->hash[a->h & idx_mask(s)]);
+}
+
+/* Stage 2: fetch the record the home slot's tag points at. */
+static void
+ahead_slot(const struct state *s, struct ahead *a)
+{
+	uint32_t mask = idx_mask(s), v = s->hash[a->h & mask];
+
+	if (v != 0 && (v & ~mask) == (a->h & ~mask)) {
+		a->cand = (long)(v & mask) - 1;
+		__builtin_prefetch(&s->recs[a->cand]);
+	}
+}
+
+/* Stage 3: fetch that record's string. */
+static void
+ahead_rec(const struct state *s, const struct ahead *a)
+{
+	if (a->cand >= 0)
+		__builtin_prefetch(s->recs[a->cand].base);
+}
+
+/* Index of the record for base, or -1. */
+static long
+find_base(const struct state *s, const char *name)
+{
+	size_t len = base_len(name);
+
+	if (s->hcap == 0)
+		return -1;
+	return slot_rec(s, hash_slot(s, name, len));
+}
+
+/* find_base for names[0..n) into pos_r, pipelined. */
+static void
+find_bases(const struct state *s, const char *const *names, size_t n,
+	   long *pos_r)
+{
+	struct ahead ring[RING];
+
+	if (s->hcap == 0 || s->n == 0) {
+		for (size_t i = 0; i < n; i++)
+			pos_r[i] = -1;
+		return;
+	}
+	for (size_t i = 0; i < n + 3 * AHEAD; i++) {
+		if (i < n)
+			ahead_hash(s, &ring[i % RING], names[i],
+				   base_len(names[i]));
+		if (i >= AHEAD && i - AHEAD < n)
+			ahead_slot(s, &ring[(i - AHEAD) % RING]);
+		if (i >= 2 * AHEAD && i - 2 * AHEAD < n)
+			ahead_rec(s, &ring[(i - 2 * AHEAD) % RING]);
+		if (i >= 3 * AHEAD) {
+			const struct ahead *a = &ring[(i - 3 * AHEAD) % RING];
+
+			pos_r[i - 3 * AHEAD] =
+				slot_rec(s, hash_probe(s, a->name, a->len,
+						       a->h));
+		}
+	}
 }
 
 static void
@@ -163,30 +286,42 @@ hash_alloc(struct state *s, size_t want)
 		abort();                /* as arena.h: no memory is fatal */
 }
 
+/* Enters every record, in order, the slots fetched AHEAD records early.
+ * A base met twice keeps the later record; with drop, the earlier one's
+ * uid becomes 0 (for compact). Returns the number of such repeats. */
+static size_t
+hash_fill(struct state *s, int drop)
+{
+	struct ahead ring[AHEAD];
+	size_t dups = 0;
+
+	for (size_t i = 0; i < s->n + AHEAD; i++) {
+		if (i >= AHEAD) {
+			const struct ahead *a = &ring[i % AHEAD];
+			size_t slot = hash_probe(s, a->name, a->len, a->h);
+			long old = slot_rec(s, slot);
+
+			if (old >= 0) {
+				dups++;
+				if (drop)
+					s->recs[old].uid = 0;
+			}
+			slot_set(s, slot, a->h, i - AHEAD);
+		}
+		if (i < s->n) {
+			const char *b = s->recs[i].base;
+
+			ahead_hash(s, &ring[i % AHEAD], b, strlen(b));
+		}
+	}
+	return dups;
+}
+
 static void
 hash_rebuild(struct state *s, size_t want)
 {
-	size_t i;
-
 	hash_alloc(s, want);
-	for (i = 0; i < s->n; i++) {
-		const char *b = s->recs[i].base;
-
-		s->hash[hash_slot(s, b, strlen(b))] = (uint32_t)i + 1;
-	}
-}
-
-/* Index of the record for base, or -1. */
-static long
-find_base(const struct state *s, const char *name)
-{
-	size_t len = base_len(name);
-	size_t i;
-
-	if (s->hcap == 0)
-		return -1;
-	i = hash_slot(s, name, len);
-	return s->hash[i] == 0 ? -1 : (long)s->hash[i] - 1;
+	(void)hash_fill(s, 0);
 }
 
 /* --- state --------------------------------------------------------- */
@@ -464,20 +599,8 @@ merge_late(struct state *s, struct uidlist_rec *late, size_t n_late)
 static void
 drop_dup_bases(struct state *s)
 {
-	size_t i, dups = 0;
-
 	hash_alloc(s, s->n);
-	for (i = 0; i < s->n; i++) {
-		const char *b = s->recs[i].base;
-		size_t slot = hash_slot(s, b, strlen(b));
-
-		if (s->hash[slot] != 0) {
-			s->recs[s->hash[slot] - 1].uid = 0;
-			dups++;
-		}
-		s->hash[slot] = (uint32_t)i + 1;
-	}
-	if (dups > 0) {
+	if (hash_fill(s, 1) > 0) {
 		s->dirty = 1;
 		compact(s);
 	}
@@ -841,6 +964,13 @@ uidlist_index(const struct uidlist *list, const char *name)
 	return find_base(&list->s, name);
 }
 
+void
+uidlist_index_many(const struct uidlist *list, const char *const *names,
+		   size_t n, long *pos_r)
+{
+	find_bases(&list->s, names, n, pos_r);
+}
+
 /* --- changes ------------------------------------------------------- */
 
 static int
@@ -871,10 +1001,37 @@ storable(const char *name, size_t len)
 		memchr(name, '\r', len) == NULL;
 }
 
+/* Gives a UID to the name of a (hashed) unless it has one. Returns 1 if
+ * it got one, 0 if not, -1 with *err_r when the UIDs ran out. */
+static int
+add_one(struct uidlist *l, struct state *s, const struct ahead *a,
+	const char **err_r)
+{
+	size_t slot;
+
+	if (!storable(a->name, a->len))
+		return 0;
+	if (2 * (s->n + 1) + 2 > s->hcap)
+		hash_rebuild(s, 2 * s->n + 16);
+	slot = hash_probe(s, a->name, a->len, a->h);
+	if (s->hash[slot] != 0)
+		return 0;       /* has its UID already */
+	if (s->next_uid > MAX_UID) {
+		snprintf(l->err, sizeof(l->err), "%s: UIDs exhausted",
+			 l->path);
+		*err_r = l->err;
+		return -1;
+	}
+	push_rec(s, s->next_uid++, arena_strndup(s->ar, a->name, a->len), "");
+	slot_set(s, slot, a->h, s->n - 1);
+	return 1;
+}
+
 static int
 apply_new(struct uidlist *l, struct state *s, const char *const *names,
 	  size_t n, const char **err_r)
 {
+	struct ahead ring[AHEAD];
 	size_t i, added = 0;
 
 	/* Room for all at once: a folder met for the first time brings
@@ -884,26 +1041,21 @@ apply_new(struct uidlist *l, struct state *s, const char *const *names,
 		reserve(s, s->n + n > 2 * s->cap ? s->n + n : 2 * s->cap);
 	if (2 * (s->n + n) + 2 > s->hcap)
 		hash_rebuild(s, s->n + n);
-	for (i = 0; i < n; i++) {
-		size_t len = base_len(names[i]), slot;
+	/* the names come sorted, not in memory order: each is fetched
+	 * 2 * AHEAD names early, its slot AHEAD names early */
+	for (i = 0; i < n + AHEAD; i++) {
+		if (i >= AHEAD) {
+			int r = add_one(l, s, &ring[i % AHEAD], err_r);
 
-		if (!storable(names[i], len))
-			continue;
-		if (2 * (s->n + 1) + 2 > s->hcap)
-			hash_rebuild(s, 2 * s->n + 16);
-		slot = hash_slot(s, names[i], len);
-		if (s->hash[slot] != 0)
-			continue;       /* has its UID already */
-		if (s->next_uid > MAX_UID) {
-			snprintf(l->err, sizeof(l->err),
-				 "%s: UIDs exhausted", l->path);
-			*err_r = l->err;
-			return -1;
+			if (r < 0)
+				return -1;
+			added += (size_t)r;
 		}
-		push_rec(s, s->next_uid++, arena_strndup(s->ar, names[i], len),
-			 "");
-		s->hash[slot] = (uint32_t)s->n;
-		added++;
+		if (i + AHEAD < n)
+			__builtin_prefetch(names[i + AHEAD]);
+		if (i < n)
+			ahead_hash(s, &ring[i % AHEAD], names[i],
+				   base_len(names[i]));
 	}
 	return added > 0;
 }

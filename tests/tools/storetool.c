@@ -182,7 +182,8 @@ parse_flags(struct keywords *kw, char **argv, int argc, int add,
 }
 
 static void
-print_msg(const struct keywords *kw, const struct store_msg *m, int guid)
+print_msg(struct folder *f, const struct keywords *kw,
+	  const struct store_msg *m, int guid)
 {
 	printf("%u", m->uid);
 	for (size_t k = 0; k < NSYSFLAGS; k++)
@@ -200,8 +201,12 @@ print_msg(const struct keywords *kw, const struct store_msg *m, int guid)
 		else
 			printf(" unknown-%d", i);
 	}
-	if (guid)
-		printf(" guid=%.*s", (int)strcspn(m->name, ":"), m->name);
+	if (guid) {
+		size_t len = 0;
+		const char *base = folder_msg_base(f, m, &len);
+
+		printf(" guid=%.*s", (int)len, base != NULL ? base : "");
+	}
 	putchar('\n');
 }
 
@@ -219,7 +224,7 @@ cmd_list(char **argv, int argc)
 	printf("UIDVALIDITY %u\nUIDNEXT %u\nEXISTS %zu\n",
 	       folder_uidvalidity(f), folder_uidnext(f), n);
 	for (size_t i = 0; i < n; i++)
-		print_msg(kw, &m[i], guid);
+		print_msg(f, kw, &m[i], guid);
 	keywords_free(&kw);
 	folder_close(&f);
 	return 0;
@@ -316,7 +321,7 @@ cmd_store(char **argv, int argc)
 		printf("gone\n");
 		return 3;
 	}
-	print_msg(kw, folder_msg(f, uid), 0);
+	print_msg(f, kw, folder_msg(f, uid), 0);
 	keywords_free(&kw);
 	folder_close(&f);
 	return 0;

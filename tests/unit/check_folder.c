@@ -68,6 +68,17 @@ deliver(const char *dir, const char *name, const char *body)
 	ck_assert_int_eq(rename(tmp, dst), 0);
 }
 
+/* The file name of m, in a buffer the next call reuses. */
+static const char *
+mname(struct folder *f, const struct store_msg *m)
+{
+	static char buf[FOLDER_NAME_SIZE];
+	const char *name = folder_msg_name(f, m, buf, sizeof(buf));
+
+	ck_assert_ptr_nonnull(name);
+	return name;
+}
+
 static struct folder *
 open_folder(void)
 {
@@ -91,7 +102,7 @@ START_TEST(new_mail_gets_uids_in_name_order)
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 2, "got %zu messages, want 2", n);
 	ck_assert_uint_eq(m[0].uid, 1);
-	ck_assert_str_eq(m[0].name, "1000.a.host:2,");
+	ck_assert_str_eq(mname(f, &m[0]), "1000.a.host:2,");
 	ck_assert_uint_eq(m[1].uid, 2);
 	ck_assert_msg(m[0].recent && m[1].recent, "new mail not \\Recent");
 	ck_assert_uint_eq(folder_uidnext(f), 3);
@@ -187,7 +198,8 @@ START_TEST(append_commits_with_flags_and_date)
 		      (long long)m->size, (long long)m->vsize);
 	ck_assert_int_eq(folder_msg_date(f, 1, &t), 0);
 	ck_assert_int_eq(t, 1000000000);
-	ck_assert_msg(strstr(m->name, ":2,DS") != NULL, "name %s", m->name);
+	ck_assert_msg(strstr(mname(f, m), ":2,DS") != NULL, "name %s",
+		      mname(f, m));
 	folder_close(&f);
 }
 END_TEST
@@ -468,8 +480,10 @@ START_TEST(copy_links_with_new_flags)
 	ck_assert_uint_eq(uid, 1);
 	ck_assert_int_eq(folder_sync(b, NULL, &err), 0);
 	ck_assert_uint_eq(folder_msg(b, 1)->flags, MF_SEEN | MF_FLAGGED);
-	snprintf(p1, sizeof(p1), "%s/cur/%s", root, folder_msg(a, 1)->name);
-	snprintf(p2, sizeof(p2), "%s/cur/%s", sub, folder_msg(b, 1)->name);
+	snprintf(p1, sizeof(p1), "%s/cur/%s", root,
+		 mname(a, folder_msg(a, 1)));
+	snprintf(p2, sizeof(p2), "%s/cur/%s", sub,
+		 mname(b, folder_msg(b, 1)));
 	ck_assert_int_eq(stat(p1, &s1), 0);
 	ck_assert_int_eq(stat(p2, &s2), 0);
 	ck_assert_msg(s1.st_ino == s2.st_ino, "copy is not a hard link");
@@ -683,18 +697,19 @@ START_TEST(kill_nine_loop)
 		size_t n;
 		m = folder_msgs(f, &n);
 		for (size_t i = 0; i < n; i++) {
-			size_t len = strcspn(m[i].name, ":");
+			const char *nm = mname(f, &m[i]);
+			size_t len = strcspn(nm, ":");
 			ck_assert_msg(m[i].uid < 4096, "uid %u", m[i].uid);
 			if (i > 0)
 				ck_assert_msg(m[i].uid > m[i - 1].uid,
 					      "UIDs out of order");
 			if (seen[m[i].uid] == NULL)
-				seen[m[i].uid] = strndup(m[i].name, len);
+				seen[m[i].uid] = strndup(nm, len);
 			else
-				ck_assert_msg(strncmp(seen[m[i].uid], m[i].name,
+				ck_assert_msg(strncmp(seen[m[i].uid], nm,
 						      len) == 0,
 					      "uid %u now names %s, was %s",
-					      m[i].uid, m[i].name,
+					      m[i].uid, nm,
 					      seen[m[i].uid]);
 		}
 		folder_close(&f);
@@ -729,7 +744,8 @@ START_TEST(courier_keywords_imported)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_msg(m[0].keywords == 0 && m[1].keywords == 3,
 		      "keywords %x %x, want 0 3", m[0].keywords, m[1].keywords);
-	ck_assert_msg(strstr(m[1].name, ":2,ab") != NULL, "name %s", m[1].name);
+	ck_assert_msg(strstr(mname(f, &m[1]), ":2,ab") != NULL, "name %s",
+		      mname(f, &m[1]));
 	snprintf(path, sizeof(path), "%s/dovecot-keywords", root);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	folder_close(&f);
@@ -738,6 +754,120 @@ END_TEST
 
 /* EXAMINE and STATUS count \Recent without taking it away from the next
  * read-write session (RFC 3501 2.3.2). */
+/* Writes a message straight into cur/ under name, as another program
+ * might. */
+static void
+put_cur(const char *name, const char *body)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/cur/%s", root, name);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(body, fp);
+	fclose(fp);
+}
+
+/* The folder keeps no name that the uidlist's base and the flags make,
+ * and keeps exactly the others: every message is found by its real
+ * name, and a rename to a name the flags make drops the kept one. */
+START_TEST(names_not_made_are_kept)
+{
+	struct folder *f;
+	const struct store_msg *m;
+	const char *err = NULL;
+	char from[512], to[512];
+	struct folder_changes ch;
+	size_t n;
+	int gone, fd;
+
+	put_cur("1000.a.host:2,SF", "a\n");    /* letters out of order */
+	put_cur("1000.b.host", "b\n");         /* no info */
+	put_cur("1000.c.host:2,S", "c\n");     /* as the flags make it */
+	f = open_folder();
+	m = folder_msgs(f, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(mname(f, &m[0]), "1000.a.host:2,SF");
+	ck_assert_str_eq(mname(f, &m[1]), "1000.b.host");
+	ck_assert_str_eq(mname(f, &m[2]), "1000.c.host:2,S");
+	ck_assert_msg(m[0].named && m[1].named && !m[2].named,
+		      "named %d %d %d", m[0].named, m[1].named, m[2].named);
+	for (uint32_t uid = 1; uid <= 3; uid++) {
+		fd = folder_msg_open(f, uid, &gone, &err);
+		ck_assert_msg(fd >= 0, "uid %u: %s", uid, err);
+		close(fd);
+	}
+	ck_assert_int_eq(folder_set_flags(f, 1, MF_SEEN, 0, &err), 0);
+	ck_assert_int_eq(folder_change_flags(f, 2, MF_SEEN, 0, 0, 0, &err), 0);
+	m = folder_msgs(f, &n);
+	ck_assert_str_eq(mname(f, &m[0]), "1000.a.host:2,S");
+	ck_assert_str_eq(mname(f, &m[1]), "1000.b.host:2,S");
+	ck_assert_msg(!m[0].named && !m[1].named, "kept a name made again");
+	/* Another process flags c: the open finds it, the flags stay
+	 * for the sync to report. */
+	snprintf(from, sizeof(from), "%s/cur/1000.c.host:2,S", root);
+	snprintf(to, sizeof(to), "%s/cur/1000.c.host:2,FS", root);
+	ck_assert_int_eq(rename(from, to), 0);
+	fd = folder_msg_open(f, 3, &gone, &err);
+	ck_assert_msg(fd >= 0, "relocated open: %s", err);
+	close(fd);
+	m = folder_msg(f, 3);
+	ck_assert_str_eq(mname(f, m), "1000.c.host:2,FS");
+	ck_assert_msg(m->named && m->flags == MF_SEEN, "flags taken early");
+	ck_assert_int_eq(folder_sync(f, &ch, &err), 0);
+	ck_assert_msg(ch.nflagged == 1 && ch.flagged[0] == 3,
+		      "%zu flagged", ch.nflagged);
+	m = folder_msg(f, 3);
+	ck_assert_msg(!m->named && m->flags == (MF_SEEN | MF_FLAGGED),
+		      "after the sync: named %d flags %x", m->named,
+		      m->flags);
+	ck_assert_str_eq(mname(f, m), "1000.c.host:2,FS");
+	/* Gone behind our back: the open says so. */
+	ck_assert_int_eq(unlink(to), 0);
+	fd = folder_msg_open(f, 3, &gone, &err);
+	ck_assert_msg(fd < 0 && gone, "a removed message opened");
+	folder_close(&f);
+}
+END_TEST
+
+/* A big folder costs its session a small constant per message: the
+ * list, and no copy of the file names; a STORE on every message adds
+ * nothing. (The uidlist's own records are counted by its tests.) */
+START_TEST(memory_per_message)
+{
+	enum { N = 3000 };
+	struct folder *f;
+	const char *err = NULL;
+	char name[128];
+	size_t n;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name),
+			 "17000%05d.M%dP1.host,S=2,W=3:2,%s", i, i,
+			 i % 3 == 0 ? "S" : i % 3 == 1 ? "FS" : "");
+		put_cur(name, "x\n");
+	}
+	f = open_folder();
+	(void)folder_msgs(f, &n);
+	ck_assert_uint_eq(n, N);
+	ck_assert_uint_le(sizeof(struct store_msg), 24);
+	ck_assert_msg(folder_bytes(f) <= 24 * N + 16384,
+		      "%zu bytes for %d messages", folder_bytes(f), N);
+	folder_flags_batch_begin(f);
+	for (uint32_t uid = 1; uid <= N; uid++)
+		ck_assert_int_eq(folder_change_flags(f, uid, MF_ANSWERED, 0,
+						     0, 0, &err), 0);
+	ck_assert_int_eq(folder_flags_batch_end(f, &err), 0);
+	ck_assert_msg(folder_bytes(f) <= 24 * N + 16384,
+		      "%zu bytes after a STORE", folder_bytes(f));
+	ck_assert_int_eq(folder_sync(f, NULL, &err), 0);
+	ck_assert_msg(folder_bytes(f) <= 24 * N + 16384,
+		      "%zu bytes after a sync", folder_bytes(f));
+	folder_close(&f);
+}
+END_TEST
+
 START_TEST(readonly_leaves_recent)
 {
 	struct folder *f = NULL;
@@ -784,6 +914,8 @@ folder_suite(void)
 	tcase_add_test(tc, dest_open_keeps_uid_order);
 	tcase_add_test(tc, flags_batch_numbers_at_end);
 	tcase_add_test(tc, readonly_leaves_recent);
+	tcase_add_test(tc, names_not_made_are_kept);
+	tcase_add_test(tc, memory_per_message);
 	tcase_add_test(tc, kill_nine_loop);
 	suite_add_tcase(s, tc);
 	return s;

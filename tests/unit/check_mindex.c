@@ -216,6 +216,78 @@ START_TEST(expunge_window)
 }
 END_TEST
 
+/* A first update big enough to go straight into a snapshot, into an
+ * empty table: the table it makes must be the one the file gives back,
+ * and must take inserts, flag changes and expunges afterwards. Then the
+ * same once every record is expunged but the expunge log is not empty. */
+START_TEST(first_snapshot)
+{
+	enum { N = 20000 };
+	struct mindex_msg *m = malloc(2 * N * sizeof(*m));
+	struct mindex *ix = xopen(6), *again;
+	const struct mindex_rec *r, *r2;
+	uint32_t *uids;
+	size_t n, n2;
+
+	for (int i = 0; i < N; i++)
+		m[i] = (struct mindex_msg){ 2 * (uint32_t)i + 2, (unsigned)i & 7,
+					    0 };
+	EXPECT_INT(xupdate(ix, m, N, MINDEX_FULL), N);
+	r = mindex_records(ix, &n);
+	EXPECT_INT(n, N);
+	for (int i = 0; i < N; i++) {
+		EXPECT_INT(r[i].uid, 2 * i + 2);
+		EXPECT_INT(r[i].modseq, i + 1);
+		EXPECT_INT(r[i].state, mindex_state((unsigned)i & 7, 0));
+	}
+	EXPECT_INT(mindex_highest(ix), N);
+	again = xopen(6);
+	r2 = mindex_records(again, &n2);
+	EXPECT_INT(n2, N);
+	ck_assert_msg(memcmp(r, r2, n * sizeof(*r)) == 0,
+		      "records read back differ from those written");
+	EXPECT_GE(mindex_highest(again), N);   /* opens at the ceiling */
+	mindex_free(&again);
+	/* uid 1 before all, a flag change, uid 4 gone */
+	memmove(m + 1, m, N * sizeof(*m));
+	m[0] = (struct mindex_msg){ 1, 0, 0 };
+	m[1].flags ^= 1;
+	memmove(m + 2, m + 3, (N - 2) * sizeof(*m));
+	EXPECT_INT(xupdate(ix, m, N, MINDEX_FULL), 3);
+	check_sane(ix);
+	EXPECT_INT(mindex_modseq(ix, 1), N + 1);
+	EXPECT_INT(mindex_modseq(ix, 2), N + 2);
+	EXPECT_INT(mindex_modseq(ix, 4), 0);
+	EXPECT_INT(mindex_expunged_since(ix, N, &uids, &n), 1);
+	EXPECT_INT(n, 1);
+	EXPECT_INT(uids[0], 4);
+	free(uids);
+	/* all gone: an empty table with an expunge log; then twice as
+	 * many new ones, so that they go straight into a snapshot again */
+	EXPECT_INT(xupdate(ix, m, 0, MINDEX_FULL), N);
+	EXPECT_INT(mindex_highest(ix), 2 * N + 3);
+	for (int i = 0; i < 2 * N; i++)
+		m[i] = (struct mindex_msg){ 3 * N + (uint32_t)i, 0, 0 };
+	EXPECT_INT(xupdate(ix, m, 2 * N, MINDEX_FULL), 2 * N);
+	check_sane(ix);
+	(void)mindex_records(ix, &n);
+	EXPECT_INT(n, 2 * N);
+	EXPECT_INT(mindex_modseq(ix, 3 * N), 2 * N + 4);
+	EXPECT_INT(mindex_expunged_since(ix, N + 3, &uids, &n), 1);
+	EXPECT_INT(n, N);
+	free(uids);
+	mindex_free(&ix);
+	ix = xopen(6);
+	check_sane(ix);
+	EXPECT_INT(mindex_modseq(ix, 5 * N - 1), 4 * N + 3);
+	EXPECT_INT(mindex_expunged_since(ix, N + 3, &uids, &n), 1);
+	EXPECT_INT(n, N);
+	free(uids);
+	mindex_free(&ix);
+	free(m);
+}
+END_TEST
+
 /* Several processes change flags of the same messages at once. */
 START_TEST(concurrent_updaters)
 {
@@ -523,6 +595,7 @@ mindex_suite(void)
 	tcase_add_test(tc, assign_rules);
 	tcase_add_test(tc, uidvalidity_reset);
 	tcase_add_test(tc, expunge_window);
+	tcase_add_test(tc, first_snapshot);
 	tcase_add_test(tc, concurrent_updaters);
 	tcase_add_test(tc, damage_recovery);
 	tcase_add_test(tc, kill9_fault_loop);

@@ -893,6 +893,59 @@ START_TEST(crash_safety)
 }
 END_TEST
 
+/* uidlist_index_many gives what uidlist_index gives, name by name: for
+ * bases, whole names, unknown names, a base listed twice (the later UID
+ * wins) and an empty list. */
+START_TEST(index_many_agrees)
+{
+	enum { N = 3000, Q = 2 * N + 3 };
+	static char names[Q][64];
+	const char *q[Q];
+	long pos[Q];
+	struct uidlist *l;
+	FILE *f;
+	int i;
+
+	l = open_list(NULL);            /* no file yet: empty */
+	q[0] = "1.M1P1.host";
+	uidlist_index_many(l, q, 1, pos);
+	EXPECT_INT(pos[0], -1);
+	uidlist_free(&l);
+	f = fopen(in_dir("dovecot-uidlist"), "w");
+	ck_assert(f != NULL);
+	fprintf(f, "3 V1 N1 G00112233445566778899aabbccddeeff\n");
+	for (i = 1; i <= N; i++)
+		fprintf(f, "%d :%d.M%dP1.host\n", i, 1700000000 + i, i);
+	fprintf(f, "%d :%d.M%dP1.host\n", N + 1, 1700000007, 7);
+	fclose(f);
+	l = open_list(NULL);
+	for (i = 0; i < N; i++) {
+		snprintf(names[2 * i], sizeof(names[0]), "%d.M%dP1.host%s",
+			 1700000001 + i, i + 1, i % 3 == 0 ? ":2,S" : "");
+		snprintf(names[2 * i + 1], sizeof(names[0]), "%d.M%dP2.host",
+			 1700000001 + i, i + 1);         /* unknown */
+	}
+	snprintf(names[2 * N], sizeof(names[0]), "1700000007.M7P1.hos");
+	snprintf(names[2 * N + 1], sizeof(names[0]), "1700000007.M7P1.hostx");
+	snprintf(names[2 * N + 2], sizeof(names[0]), "1700000007.M7P1.host:2,");
+	for (i = 0; i < Q; i++)
+		q[i] = names[i];
+	uidlist_index_many(l, q, Q, pos);
+	for (i = 0; i < Q; i++)
+		ck_assert_msg(pos[i] == uidlist_index(l, q[i]),
+			      "%s: many %ld, one %ld", q[i], pos[i],
+			      uidlist_index(l, q[i]));
+	EXPECT_INT(pos[1], -1);
+	EXPECT_INT(pos[2 * N], -1);
+	EXPECT_INT(pos[2 * N + 1], -1);
+	EXPECT_INT(uidlist_lookup(l, "1700000007.M7P1.host"), N + 1);
+	EXPECT_INT(uidlist_records(l, &(size_t){ 0 })[pos[2 * N + 2]].uid,
+		   N + 1);
+	EXPECT_INT(uidlist_records(l, &(size_t){ 0 })[pos[2]].uid, 2);
+	uidlist_free(&l);
+}
+END_TEST
+
 /* --- speed ---------------------------------------------------------- */
 
 START_TEST(parse_100k)
@@ -958,6 +1011,7 @@ uidlist_suite(void)
 	tcase_add_test(tc, concurrent_writers);
 	tcase_add_test(tc, crash_safety);
 	tcase_add_test(tc, parse_100k);
+	tcase_add_test(tc, index_many_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
