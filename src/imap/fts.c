@@ -684,7 +684,8 @@ scan_rest(struct uidvec *held, const uint32_t *uids, size_t n,
 	struct uidvec scan = { 0 };
 	size_t j = 0;
 
-	qsort(held->v, held->n, sizeof(*held->v), cmp_uid);
+	if (held->n > 1)        /* held->v is NULL when none is held */
+		qsort(held->v, held->n, sizeof(*held->v), cmp_uid);
 	for (size_t i = 0; i < n; i++) {
 		while (j < held->n && held->v[j] < uids[i])
 			j++;
@@ -796,7 +797,8 @@ fts_query(struct fts *x, const unsigned char *needle, size_t len,
 		free(out.v);
 		return -1;
 	}
-	qsort(out.v, out.n, sizeof(*out.v), cmp_uid);
+	if (out.n > 1)          /* out.v is NULL when nothing matched */
+		qsort(out.v, out.n, sizeof(*out.v), cmp_uid);
 	*uids_r = out.v;
 	*n_r = out.n;
 	return 0;
