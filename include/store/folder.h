@@ -80,7 +80,8 @@ int  folder_open_dest(const char *root, const char *dir,
  * valid until the next sync). Returns 0, -1 with *err_r, or FOLDER_RESET
  * when another writer gave the folder a new UIDVALIDITY: every UID the
  * session knows is void and the folder must be opened again (RFC 3501
- * 2.3.1.1). */
+ * 2.3.1.1). An error after the list changed still fills *ch (a caller
+ * that zeroes it first can tell): it says how the list changed. */
 int  folder_sync(struct folder *f, struct folder_changes *ch,
 		 const char **err_r);
 
@@ -111,6 +112,9 @@ int  folder_modseq_lock(struct folder *f, const char **err_r);
 void folder_modseq_unlock(struct folder *f);
 /* The messages in UID order, as of the last sync. */
 const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
+/* How many of them have \Recent in this session, without reading
+ * them. */
+size_t folder_recent_count(const struct folder *f);
 /* The message with uid, or NULL. O(log n). */
 const struct store_msg *folder_msg(const struct folder *f, uint32_t uid);
 /* The current file name in cur/ of m (one of f's messages), as of the

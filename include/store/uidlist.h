@@ -41,6 +41,12 @@ int  uidlist_open(const char *dir, const char *root, struct uidlist **list_r,
 /* Rereads the file if it changed since the last read (size, mtime,
  * inode). Returns 1 if it did, 0 if not, -1 with *err_r. */
 int  uidlist_refresh(struct uidlist *list, const char **err_r);
+/* The identity of the file the list was last read from or written to
+ * (device, inode, size, mtime), so that a cache of what it said can
+ * tell later whether it still does. Returns 0, or -1 when the list
+ * came from no file (missing, or not written yet). */
+struct stat;
+int  uidlist_file_stat(const struct uidlist *list, struct stat *st_r);
 uint32_t uidlist_uidvalidity(const struct uidlist *list);
 uint32_t uidlist_next_uid(const struct uidlist *list);
 /* The mailbox GUID of the header (G, 32 hex digits), as Dovecot keeps

@@ -48,6 +48,7 @@
 #include "store/mindex.h"
 #include "store/quota.h"
 #include "store/renlog.h"
+#include "store/snap.h"
 #include "store/uidlist.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -98,7 +99,14 @@ struct folder {
 				 * last scan began */
 	int watch_dirty;        /* it saw one not our own */
 	struct renlog *own;     /* our renames in cur/ not yet read back */
+	/* NULL after an open from skua.snap until something needs it
+	 * (ul_need): an unchanged folder is opened without reading it */
 	struct uidlist *ul;
+	uint32_t snap_uidnext;  /* UIDNEXT meanwhile */
+	char snap_guid[33];     /* and the mailbox GUID, or "" */
+	struct snap_stamp snap; /* what skua.snap holds, when snap_known */
+	int snap_known;
+	time_t scan_start;      /* when the last full scan began */
 	struct mindex *ix;      /* MODSEQs, skua.index */
 	struct mindex_msg *mm;  /* scratch for mindex_update, n entries */
 	/* File names are not kept per message: a message's name is its
@@ -115,6 +123,9 @@ struct folder {
 	uint32_t names_uv;      /* UIDVALIDITY of the list msgs came from */
 	struct store_msg *msgs;
 	size_t n, cap;
+	size_t map_len;         /* msgs maps skua.snap (snap_map), or 0 */
+	int list_short;         /* the last rebuild left records for later */
+	size_t nrecent;         /* messages with m->recent */
 	struct timespec cur_mtime, new_mtime;
 	int synced;
 	int opening;            /* in folder_open's first sync */
@@ -495,6 +506,51 @@ watch_own(struct folder *f, const char *from, const char *to)
 		watch_read(f);
 }
 
+/* Reads the uidlist that an open from skua.snap left unread, as
+ * folder_open would have: a damaged file is written anew before Dovecot
+ * reads it. Returns 0, or -1 with *err_r. */
+static int
+ul_need(struct folder *f, const char **err_r)
+{
+	int damaged = 0;
+
+	if (f->ul != NULL)
+		return 0;
+	if (uidlist_open(f->dir, f->root, &f->ul, &damaged, err_r) < 0)
+		return -1;
+	if (damaged && uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0)
+		return update_fail(err_r);
+	return 0;
+}
+
+/* 1 when dovecot-uidlist is still the file skua.snap was made with. */
+static int
+ul_file_same(const struct folder *f)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist", f->dir);
+	return stat(path, &st) == 0 && (uint64_t)st.st_dev == f->snap.ul_dev &&
+	       (uint64_t)st.st_ino == f->snap.ul_ino &&
+	       (uint64_t)st.st_size == f->snap.ul_size &&
+	       st.st_mtim.tv_sec == f->snap.ul_sec &&
+	       st.st_mtim.tv_nsec == f->snap.ul_nsec;
+}
+
+/* uidlist_refresh, also for a list not read yet: 0 when the file did
+ * not change, 1 when it did (then it is read), -1 with *err_r. */
+static int
+ul_refresh(struct folder *f, const char **err_r)
+{
+	if (f->ul == NULL) {
+		if (ul_file_same(f))
+			return 0;
+		return ul_need(f, err_r) < 0 ? -1 : 1;
+	}
+	return uidlist_refresh(f->ul, err_r);
+}
+
 /* 1 when a scan can be skipped: nothing changed since the last one. */
 static int
 unchanged(struct folder *f, const char **err_r)
@@ -505,7 +561,7 @@ unchanged(struct folder *f, const char **err_r)
 	if (f->synced && f->watch_sync) {
 		watch_read(f);
 		/* Always: a scan that follows matches against the list. */
-		r = uidlist_refresh(f->ul, err_r);
+		r = ul_refresh(f, err_r);
 		/* Our renames' events are queued before rename returns:
 		 * one still owed was lost somehow. */
 		return r == 0 && !f->watch_dirty &&
@@ -514,13 +570,15 @@ unchanged(struct folder *f, const char **err_r)
 	if (!f->synced || mtime_of(f->cur, &c) < 0 ||
 	    mtime_of(f->newdir, &n) < 0)
 		return 0;
-	r = uidlist_refresh(f->ul, err_r);
+	r = ul_refresh(f, err_r);
 	if (r != 0)
 		return 0;
 	if (!ts_eq(&c, &f->cur_mtime) || !ts_eq(&n, &f->new_mtime))
 		return 0;
-	/* A change in the same timestamp as the last scan could hide. */
-	return time(NULL) - c.tv_sec > 2 && time(NULL) - n.tv_sec > 2;
+	/* A change in the same clock tick as the recorded mtime leaves it
+	 * as it was: an unchanged mtime proves nothing new only when the
+	 * last scan began well after it (Dovecot's MAILDIR_SYNC_SECS). */
+	return f->scan_start - c.tv_sec > 2 && f->scan_start - n.tv_sec > 2;
 }
 
 /* Sorting the names that get UIDs into Dovecot's order
@@ -799,8 +857,14 @@ static const char *
 rec_base(struct folder *f, uint32_t uid)
 {
 	size_t n, lo = 0, hi, h = f->rec_hint;
-	const struct uidlist_rec *r = uidlist_records(f->ul, &n);
+	const struct uidlist_rec *r;
+	const char *err;
 
+	if (f->ul == NULL && ul_need(f, &err) < 0) {
+		log_error("%s", err);
+		return NULL;
+	}
+	r = uidlist_records(f->ul, &n);
 	if (uidlist_uidvalidity(f->ul) != f->names_uv)
 		return NULL;
 	if (h < n && r[h].uid == uid)
@@ -967,9 +1031,20 @@ folder_bytes(const struct folder *f)
 static void
 msgs_reserve(struct folder *f, size_t n)
 {
+	struct store_msg *m;
+
+	if (f->map_len > 0) {   /* skua.snap's pages: into our own memory */
+		m = xmalloc((n > f->n ? n : f->n) * sizeof(*m) + 1);
+		memcpy(m, f->msgs, f->n * sizeof(*m));
+		snap_unmap(f->msgs, f->map_len);
+		f->map_len = 0;
+		f->msgs = m;
+		f->cap = n > f->n ? n : f->n;
+		return;
+	}
 	if (n <= f->cap)
 		return;
-	struct store_msg *m = realloc(f->msgs, n * sizeof(*m));
+	m = realloc(f->msgs, n * sizeof(*m));
 	if (m == NULL)
 		abort();
 	f->msgs = m;
@@ -989,6 +1064,8 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 	struct mfilename mf;
 	uint32_t known_max = nold > 0 ? old[nold - 1].uid : 0;
 
+	f->nrecent = 0;
+	f->list_short = 0;
 	r = uidlist_records(f->ul, &nr);
 	msgs_reserve(f, nr);
 	named_reset(f);
@@ -1000,8 +1077,10 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 		 * Reporting the messages above it now would put them before
 		 * it, and UIDs must grow with sequence numbers (RFC 3501
 		 * 2.3.1.1): they wait for the next sync. */
-		if (name == NULL && r[i].uid > known_max)
+		if (name == NULL && r[i].uid > known_max) {
+			f->list_short = 1;
 			break;
+		}
 		if (name == NULL)
 			continue;
 		/* names lie in scan order, records in UID order: fetch
@@ -1030,6 +1109,7 @@ rebuild(struct folder *f, struct store_msg *old, size_t nold,
 			m->recent = m->uid >= recent_from;
 			uids_push(&f->added, m->uid);
 		}
+		f->nrecent += m->recent != 0;
 	}
 	while (o < nold)
 		uids_push(&f->expunged, old[o++].uid);
@@ -1182,8 +1262,13 @@ full_sync(struct folder *f, const char **err_r)
 	int missing = 0;
 	struct store_msg *old;
 	size_t nold = f->n;
-	int ret = -1, armed = watch_restart(f);
+	int ret = -1, armed;
 
+	if ((ret = ul_need(f, err_r)) < 0)
+		return ret;
+	ret = -1;
+	armed = watch_restart(f);
+	f->scan_start = time(NULL);
 	mtime_of(f->cur, &f->cur_mtime);
 	mtime_of(f->newdir, &f->new_mtime);
 	if (scan_cur(f, &pl, &e, &n) < 0) {
@@ -1240,6 +1325,56 @@ out:
 	return ret;
 }
 
+/* Writes skua.snap for the list a full sync just made, when that list
+ * can stand for the folder for as long as cur/, new/ and the uidlist
+ * stay as they are:
+ * - every file name is the one its flags make (the file keeps none);
+ * - the scan began more than 2 s after the last change to either
+ *   directory: a change in the same clock tick as the recorded mtime
+ *   leaves it as it was, so only then does an unchanged mtime prove
+ *   that the scan saw everything (unchanged() reasons alike);
+ * - the list took every record (rebuild left none for later), and the
+ *   uidlist it was matched with is the file on disk;
+ * - skua.index was brought in step with it just now.
+ * Nothing is written when skua.snap already holds this stamp; a
+ * failure only costs the next open a scan. */
+static void
+snap_save(struct folder *f)
+{
+	struct snap_info si;
+	struct stat st;
+
+	if (f->nnamed > 0 || f->list_short || f->batch || f->nstaged > 0 ||
+	    f->ul == NULL || f->ix == NULL || f->uidvalidity == 0 ||
+	    uidlist_uidvalidity(f->ul) != f->uidvalidity ||
+	    f->scan_start - f->cur_mtime.tv_sec <= 2 ||
+	    f->scan_start - f->new_mtime.tv_sec <= 2 ||
+	    uidlist_file_stat(f->ul, &st) < 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.uidvalidity = f->uidvalidity;
+	si.uidnext = uidlist_next_uid(f->ul);
+	si.n = f->n;
+	snprintf(si.guid, sizeof(si.guid), "%s", uidlist_guid(f->ul));
+	si.stamp.cur_sec = f->cur_mtime.tv_sec;
+	si.stamp.cur_nsec = f->cur_mtime.tv_nsec;
+	si.stamp.new_sec = f->new_mtime.tv_sec;
+	si.stamp.new_nsec = f->new_mtime.tv_nsec;
+	si.stamp.ul_dev = (uint64_t)st.st_dev;
+	si.stamp.ul_ino = (uint64_t)st.st_ino;
+	si.stamp.ul_size = (uint64_t)st.st_size;
+	si.stamp.ul_sec = st.st_mtim.tv_sec;
+	si.stamp.ul_nsec = st.st_mtim.tv_nsec;
+	if (f->snap_known && memcmp(&si.stamp, &f->snap, sizeof(f->snap)) == 0)
+		return;
+	if (snap_write(f->dir, &si, f->msgs, f->n) < 0) {
+		log_debug("%s/skua.snap: %s", f->dir, strerror(errno));
+		return;
+	}
+	f->snap = si.stamp;
+	f->snap_known = 1;
+}
+
 int
 folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 {
@@ -1248,7 +1383,7 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	if (f->batch && folder_flags_batch_end(f, err_r) < 0)
 		return -1;
 	changes_reset(f);
-	if (f->uidvalidity != 0 &&
+	if (f->uidvalidity != 0 && f->ul != NULL &&
 	    uidlist_uidvalidity(f->ul) != f->uidvalidity) {
 		*err_r = "the folder's UIDVALIDITY changed; select it again";
 		return FOLDER_RESET;
@@ -1264,12 +1399,18 @@ folder_sync(struct folder *f, struct folder_changes *ch, const char **err_r)
 	}
 	if ((r = full_sync(f, err_r)) < 0)
 		return r == FOLDER_INUSE || r == FOLDER_OVERQUOTA ? r : -1;
-	if ((r = index_sync(f, err_r)) < 0)
+	if ((r = index_sync(f, err_r)) < 0) {
+		/* the list changed all the same: a view that shows it
+		 * keeps its client's by the report (imap/view.c) */
+		changes_report(f, ch);
 		return r;
+	}
 	/* folder_open trims once at its end: the index's first write
 	 * reuses what the scan freed, not fresh pages */
-	if (!f->opening)
+	if (!f->opening) {
+		snap_save(f);
 		heap_trim(f->n);
+	}
 	changes_report(f, ch);
 	/* Another writer may have started the folder afresh under us. */
 	if (f->uidvalidity != 0 &&
@@ -1301,7 +1442,7 @@ import_courier_keywords(struct folder *f, const char **err_r)
 	snprintf(path, sizeof(path), "%s/courierimapkeywords", f->dir);
 	if (access(path, F_OK) < 0)
 		return 0;
-	if (keywords_open(f->dir, &kw, err_r) < 0)
+	if (ul_need(f, err_r) < 0 || keywords_open(f->dir, &kw, err_r) < 0)
 		return -1;
 	if (keywords_courier_messages(kw, &cm, &n, err_r) < 0)
 		goto out;
@@ -1343,12 +1484,10 @@ open_failed(struct folder **fp, const char **err_r)
 	folder_close(fp);
 }
 
-/* The part of opening common to both kinds: the structure, the checks
- * on cur/ and new/, the uidlist. Returns the folder, or NULL with
- * *err_r (the folder closed). */
+/* The structure and the checks on cur/ and new/. Returns the folder,
+ * or NULL with *err_r. */
 static struct folder *
-open_common(const char *root, const char *dir, int readonly, int *damaged_r,
-	    const char **err_r)
+open_dirs(const char *root, const char *dir, int readonly, const char **err_r)
 {
 	struct folder *f = calloc(1, sizeof(*f));
 
@@ -1369,10 +1508,19 @@ open_common(const char *root, const char *dir, int readonly, int *damaged_r,
 		open_failed(&f, err_r);
 		return NULL;
 	}
-	if (uidlist_open(dir, root, &f->ul, damaged_r, err_r) < 0) {
+	return f;
+}
+
+/* The part of opening common to both kinds: open_dirs and the uidlist.
+ * Returns the folder, or NULL with *err_r (the folder closed). */
+static struct folder *
+open_common(const char *root, const char *dir, int readonly, int *damaged_r,
+	    const char **err_r)
+{
+	struct folder *f = open_dirs(root, dir, readonly, err_r);
+
+	if (f != NULL && uidlist_open(dir, root, &f->ul, damaged_r, err_r) < 0)
 		open_failed(&f, err_r);
-		return NULL;
-	}
 	return f;
 }
 
@@ -1449,29 +1597,112 @@ folder_open_dest(const char *root, const char *dir, struct folder **f_r,
 	return 0;
 }
 
+/* Marks \Recent from the mark in skua.recent, as full_sync does when no
+ * file is new: the messages from floor on are this session's. */
+static void
+recent_mark(struct folder *f, uint32_t uidnext)
+{
+	uint32_t floor;
+	size_t lo = 0, hi = f->n;
+	int missing;
+
+	if (!f->readonly) {
+		floor = recent_take(f, uidnext, uidnext);
+	} else {
+		floor = recent_floor(f, uidnext, &missing);
+		if (missing)
+			recent_claim(f, floor);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->msgs[mid].uid < floor)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* only the pages of recent messages become the session's own */
+	for (size_t i = lo; i < f->n; i++)
+		f->msgs[i].recent = 1;
+	f->nrecent = f->n - lo;
+}
+
+/* Opens f from skua.snap when its stamp shows that cur/, new/ and
+ * dovecot-uidlist are as the full sync it was written after found them
+ * (snap_save): then that sync's list is the folder's, and neither the
+ * directory nor the uidlist is read. Returns 1 when f is open so, 0
+ * when it must be opened in full. */
+static int
+open_warm(struct folder *f)
+{
+	struct snap_info si;
+	struct timespec c, n;
+	int fd;
+
+	if (mtime_of(f->cur, &c) < 0 || mtime_of(f->newdir, &n) < 0 ||
+	    snap_open(f->dir, &si, &fd) < 0)
+		return 0;
+	f->snap = si.stamp;
+	if (c.tv_sec != si.stamp.cur_sec || c.tv_nsec != si.stamp.cur_nsec ||
+	    n.tv_sec != si.stamp.new_sec || n.tv_nsec != si.stamp.new_nsec ||
+	    si.uidvalidity == 0 || !ul_file_same(f) ||
+	    (si.n > 0 && (f->msgs = snap_map(fd, &si, &f->map_len)) == NULL)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	f->n = f->cap = (size_t)si.n;
+	f->uidvalidity = f->names_uv = si.uidvalidity;
+	f->snap_uidnext = si.uidnext;
+	memcpy(f->snap_guid, si.guid, sizeof(f->snap_guid));
+	f->snap_known = 1;
+	f->cur_mtime = c;
+	f->new_mtime = n;
+	/* the scan the snapshot was made from began long after them */
+	f->scan_start = time(NULL);
+	f->synced = 1;
+	recent_mark(f, si.uidnext);
+	return 1;
+}
+
+/* The full open: the uidlist, a full sync, and the list settled. */
+static int
+open_cold(struct folder *f, const char **err_r)
+{
+	int damaged = 0, r;
+
+	if (uidlist_open(f->dir, f->root, &f->ul, &damaged, err_r) < 0)
+		return -1;
+	f->opening = 1;
+	r = folder_sync(f, NULL, err_r);
+	f->opening = 0;
+	if (r < 0)
+		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
+	return list_settle(f, damaged, err_r);
+}
+
 int
 folder_open(const char *root, const char *dir, int readonly,
 	    struct folder **f_r, const char **err_r)
 {
 	struct folder *f;
-	int damaged = 0, r = 0;
+	int warm, r;
 
-	if ((f = open_common(root, dir, readonly, &damaged, err_r)) == NULL)
+	if ((f = open_dirs(root, dir, readonly, err_r)) == NULL)
 		return -1;
-	f->opening = 1;
-	r = folder_sync(f, NULL, err_r);
-	f->opening = 0;
-	if (r < 0) {
-		open_failed(&f, err_r);
-		return r == FOLDER_OVERQUOTA || r == FOLDER_INUSE ? r : -1;
-	}
-	if ((r = list_settle(f, damaged, err_r)) < 0) {
+	warm = open_warm(f);
+	if (!warm && (r = open_cold(f, err_r)) < 0) {
 		open_failed(&f, err_r);
 		return r;
 	}
 	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
-	    index_sync(f, err_r) < 0 ||
-	    (!readonly && import_courier_keywords(f, err_r) < 0)) {
+	    index_sync(f, err_r) < 0) {
+		open_failed(&f, err_r);
+		return -1;
+	}
+	if (!warm)
+		snap_save(f);
+	if (!readonly && import_courier_keywords(f, err_r) < 0) {
 		open_failed(&f, err_r);
 		return -1;
 	}
@@ -1488,13 +1719,13 @@ folder_open(const char *root, const char *dir, int readonly,
 uint32_t
 folder_uidvalidity(const struct folder *f)
 {
-	return uidlist_uidvalidity(f->ul);
+	return f->ul != NULL ? uidlist_uidvalidity(f->ul) : f->uidvalidity;
 }
 
 uint32_t
 folder_uidnext(const struct folder *f)
 {
-	return uidlist_next_uid(f->ul);
+	return f->ul != NULL ? uidlist_next_uid(f->ul) : f->snap_uidnext;
 }
 
 const char *
@@ -1508,6 +1739,10 @@ folder_mailbox_guid(struct folder *f, const char **err_r)
 {
 	/* An update with nothing new writes the file when its header
 	 * lacks the GUID (the list is dirty then). */
+	if (f->ul == NULL && f->snap_guid[0] != '\0')
+		return f->snap_guid;
+	if (ul_need(f, err_r) < 0)
+		return NULL;
 	if (uidlist_guid(f->ul)[0] == '\0' &&
 	    uidlist_update(f->ul, NULL, 0, NULL, 0, err_r) < 0)
 		return NULL;
@@ -1579,6 +1814,12 @@ msg_find(const struct folder *f, uint32_t uid)
 			hi = mid;
 	}
 	return NULL;
+}
+
+size_t
+folder_recent_count(const struct folder *f)
+{
+	return f->nrecent;
 }
 
 const struct store_msg *
@@ -2173,6 +2414,10 @@ folder_append_settle(struct folder *f, uint32_t *uids, const char **err_r)
 			staged_take_back(f);
 		goto out;
 	}
+	if ((r = ul_need(f, err_r)) < 0) {
+		staged_take_back(f);
+		goto out;
+	}
 	bases = xcalloc(n, sizeof(*bases));
 	for (size_t i = 0; i < n; i++)
 		bases[i] = f->staged[i].base;
@@ -2505,7 +2750,10 @@ folder_close(struct folder **fp)
 	mindex_free(&f->ix);
 	arena_free(&f->names);
 	free(f->named);
-	free(f->msgs);
+	if (f->map_len > 0)
+		snap_unmap(f->msgs, f->map_len);
+	else
+		free(f->msgs);
 	free(f->mm);
 	free(f->added.v);
 	free(f->expunged.v);

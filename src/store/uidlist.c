@@ -925,6 +925,15 @@ uidlist_refresh(struct uidlist *list, const char **err_r)
 	return 1;
 }
 
+int
+uidlist_file_stat(const struct uidlist *list, struct stat *st_r)
+{
+	if (!list->s.exists || list->s.dirty)
+		return -1;
+	*st_r = list->s.st;
+	return 0;
+}
+
 uint32_t
 uidlist_uidvalidity(const struct uidlist *list)
 {

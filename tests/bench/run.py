@@ -54,6 +54,7 @@ WORKLOADS = [
     ("W1plain", "W1 login loop plain", "ms/session", "low", 0.6),
     ("W1tls", "W1 login loop TLS", "ms/session", "low", 0.8),
     ("W2cold", "W2 SELECT cold", "ms", "low", 0.4),
+    ("W2again", "W2 SELECT again at once", "ms", "low", None),
     ("W2warm", "W2 SELECT warm", "ms", "low", 1.0),
     ("W3", "W3 UID FETCH FLAGS", "ms", "low", 0.4),
     ("W7", "W7 STORE +/-\\Seen", "ms", "low", 0.8),
@@ -551,11 +552,25 @@ def main():
             expect(int(s["exists"]) == big, srv, "EXISTS %s, want %d" % (
                 s["exists"], big))
             record("W2cold", srv, num(s, "ms"), res, num(s, "cpu_ms"))
-            res = r.run(srv, ["session"], user="big")
-            s = res["steps"][0]
-            expect(int(s["exists"]) == big, srv, "EXISTS %s, want %d" % (
-                s["exists"], big))
-            record("W2warm", srv, num(s, "ms"), res, num(s, "cpu_ms"))
+
+            def again(key):
+                res = r.run(srv, ["session"], user="big")
+                s = res["steps"][0]
+                expect(int(s["exists"]) == big, srv, "EXISTS %s, want %d"
+                       % (s["exists"], big))
+                record(key, srv, num(s, "ms"), res, num(s, "cpu_ms"))
+            # The cold SELECT moved new/ into cur/ a moment ago: a
+            # directory changed within the last second or two cannot be
+            # trusted by its mtime (a change in the same clock tick
+            # leaves it as it was), so both servers scan it again
+            # (Dovecot's MAILDIR_SYNC_SECS, skua's two seconds).
+            again("W2again")
+            # "Nothing changed": once the folder has settled, one
+            # session notes that (both servers scan once more), and the
+            # next is the warm SELECT.
+            time.sleep(2.5)
+            r.run(srv, ["session"], user="big")
+            again("W2warm")
         guarded("W2cold", w2)
 
         def w3(srv, rep):
