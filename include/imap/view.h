@@ -1,10 +1,13 @@
 /* include/imap/view.h — the selected mailbox as the client knows it:
  * message sequence numbers, and what it has not been told yet.
  *
- * The store speaks UIDs; sequence numbers exist only here. The view keeps
- * them in a uidmap (imap/uidmap.h): seq -> UID and UID -> seq in
- * constant time, under 6 bytes a message with its state byte. A
- * message expunged by anyone keeps its sequence number until the
+ * The store speaks UIDs; sequence numbers exist only here. Until the
+ * folder's membership changes other than by new mail, they are the
+ * folder's own list (seq = index + 1) and the view holds nothing a
+ * message; after, it keeps them in a uidmap (imap/uidmap.h): seq -> UID
+ * and UID -> seq in constant time, under 6 bytes a message with its
+ * state byte, until the client has been told and the lists agree again.
+ * A message expunged by anyone keeps its sequence number until the
  * client may be told (RFC 3501 7.4.1: no
  * EXPUNGE during FETCH, STORE or SEARCH, so that numbers never shift
  * under the client); until then a FETCH of it answers from what is known
@@ -43,6 +46,10 @@ int  view_is_expunged(const struct view *v, uint32_t seq);
 
 /* Bytes the view holds (its memory figure). */
 size_t view_bytes(const struct view *v);
+/* Makes the view keep its own copy of the sequence numbers from now on,
+ * as after an expunge, and never drop it: the tests compare what both
+ * ways of keeping them announce. */
+void view_materialize(struct view *v);
 
 /* Syncs the folder and queues what changed. Returns 0, -1 with *err_r,
  * or FOLDER_RESET (the session must end the selection with BYE or

@@ -31,6 +31,8 @@
 #define MF_ANSWERED 0x08        /* R: replied */
 #define MF_SEEN     0x10        /* S */
 #define MF_DELETED  0x20        /* T: trashed */
+#define MF_ALL      0x3f        /* the flags a name can carry */
+#define MF_KEYWORDS 0x3ffffffu  /* the keywords it can carry: a-z */
 
 struct mfilename {
 	size_t base_len;        /* bytes of the base name */

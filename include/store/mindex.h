@@ -45,7 +45,17 @@ uint32_t mindex_state(unsigned flags, uint32_t keywords);
 /* Opens (creating when missing) the index in dir for uidvalidity. An
  * index of another UIDVALIDITY is started afresh (RFC 7162 5.3: expunge
  * state of an old UIDVALIDITY SHOULD be deleted); a damaged one is
- * rebuilt. Neither lowers HIGHESTMODSEQ. Returns 0, or -1 with *err_r. */
+ * rebuilt. Neither lowers HIGHESTMODSEQ. Returns 0, or -1 with *err_r.
+ *
+ * The open reads the file's header and log, not the records and
+ * expunges of its snapshot (16 bytes a message): those are read into
+ * memory by the first call that needs them (mindex_modseq,
+ * mindex_records, mindex_expunged_since, mindex_expunge_floor,
+ * mindex_update, mindex_lock, mindex_compact), so that mindex_highest
+ * and mindex_generation of an unchanged folder cost no memory per
+ * message. A snapshot body found damaged then is handled as the open
+ * would have: the records are forgotten, HIGHESTMODSEQ is kept, and the
+ * file is rebuilt under the lock (or by the next writer). */
 int  mindex_open(const char *dir, uint32_t uidvalidity, struct mindex **ix_r,
 		 const char **err_r);
 void mindex_free(struct mindex **ix);   /* sets *ix to NULL */
@@ -53,7 +63,8 @@ void mindex_free(struct mindex **ix);   /* sets *ix to NULL */
 /* HIGHESTMODSEQ as of the last open, refresh or update: at least every
  * MODSEQ this index has handed out; 0 before any was given. */
 uint64_t mindex_highest(const struct mindex *ix);
-/* The MODSEQ of uid, or 0 when the index does not know it. O(log n). */
+/* The MODSEQ of uid, or 0 when the index does not know it. O(log n)
+ * (the first call reads the records; see mindex_open). */
 uint64_t mindex_modseq(const struct mindex *ix, uint32_t uid);
 /* The records in UID order, valid until the next call on ix. */
 const struct mindex_rec *mindex_records(const struct mindex *ix, size_t *n_r);
@@ -95,5 +106,42 @@ uint64_t mindex_expunge_floor(const struct mindex *ix);
  * the appended log outgrows the snapshot; public for tests and tools. */
 void mindex_set_expunge_limit(struct mindex *ix, size_t max);
 int  mindex_compact(struct mindex *ix, const char **err_r);
+
+/* Bytes of memory held for records and expunges: 0 until the first call
+ * that needs them (see mindex_open). */
+size_t mindex_bytes(const struct mindex *ix);
+
+/* The content a handle has read: the file's identity and how far into
+ * it, and the highest MODSEQ that content shows. skua.index only grows
+ * between rewrites, and a rewrite (compaction, repair, new UIDVALIDITY)
+ * renames a new file in, so a folder can take the generation after its
+ * own mindex_update and, from a fresh mindex_open (in any process),
+ * learn that nobody has written to the index since.
+ *
+ * Two generations are equal (mindex_gen_eq) when both name the same
+ * device and inode, both have read up to the same byte offset, and the
+ * highest MODSEQ read is the same (highest is the largest MODSEQ in the
+ * file, which may be below mindex_highest: that one an open raises to
+ * the ceiling); a generation with end 0 (the file missing or damaged,
+ * or unreadable bytes after what was read) equals none.
+ * mindex_generation after mindex_open, mindex_refresh or
+ * mindex_update gives the end of what it read and wrote, so a writer
+ * right after its update and a fresh open of the same unchanged file
+ * give equal generations (an open waits for a writer's lock, so it
+ * never sees half a record; a refresh that does gives end 0).
+ *
+ * Equal means the two handles read the same bytes, hence the same
+ * records, expunges and MODSEQs: no MODSEQ was given and no expunge
+ * logged in between. The one hole: the file system reusing the inode
+ * number of a replaced file for a later rewrite of exactly the same
+ * size and highest MODSEQ, which takes at least two rewrites that give
+ * no new MODSEQ (mindex_compact with nothing new, a repair of a damaged
+ * file, a reset of a still empty index). Different generations say
+ * nothing: the content may be the same. */
+struct mindex_gen {
+	uint64_t dev, ino, end, highest;
+};
+void mindex_generation(const struct mindex *ix, struct mindex_gen *g);
+int  mindex_gen_eq(const struct mindex_gen *a, const struct mindex_gen *b);
 
 #endif

@@ -10,8 +10,26 @@
  *
  * When EXPUNGE may be sent, the marked entries go out highest sequence
  * number first (each EXPUNGE renumbers the ones above it: RFC 3501
- * 7.4.1), and the map is compacted once. */
+ * 7.4.1), and the map is compacted once.
+ *
+ * Until the folder's membership changes, the view is "direct": the
+ * sequence list IS the folder's own (folder_msgs, in UID order, seq =
+ * index + 1), the map is empty and state[] is not even allocated, so a
+ * SELECT of a big unchanged folder reads no message record (the list may
+ * be a mapped file, each page read counts in the session's PSS) and
+ * keeps nothing per message. Only folder_sync changes the membership,
+ * and it says how (struct folder_changes). A sync that only appends new
+ * UIDs above the old ones leaves the view direct: a materialized view
+ * would append the same. Any other change, or an error after the list
+ * changed (the report is then not applied, as for a materialized view),
+ * first rebuilds the list the client knows, which is the folder's new
+ * one without what was added and with what was expunged, then applies
+ * the report as always. Once the expunges are told and the copy equals
+ * the folder's list again, the view drops it and is direct again.
+ * state[] is made on demand (flags owed), and dropped once nothing is
+ * owed. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "imap/flags.h"
 #include "imap/uidmap.h"
@@ -26,8 +44,10 @@
 struct view {
 	struct folder *f;
 	struct keywords *kw;
+	int direct;             /* the list is the folder's; map is empty */
+	int pinned;             /* view_materialize: never direct again */
 	struct uidmap map;
-	unsigned char *state;
+	unsigned char *state;   /* NULL when nothing is owed in direct mode */
 	size_t state_cap;
 	size_t ngone;
 	size_t nflags_due;
@@ -38,14 +58,41 @@ struct view {
 	uint64_t sent_highest;  /* highest MODSEQ sent since the fence */
 };
 
+/* Makes state[] hold n entries; the new ones are zero, since a direct
+ * view's list grows without writing state[]. Grows exactly: the
+ * materialized callers pass the map's capacity, which already grows
+ * geometrically. */
+static void
+state_cover(struct view *v, size_t n)
+{
+	if (n <= v->state_cap)
+		return;
+	if (v->state == NULL) {
+		/* fresh zero pages cost nothing until a flag is marked */
+		v->state = xcalloc(n, 1);
+	} else {
+		v->state = xrealloc(v->state, n);
+		memset(v->state + v->state_cap, 0, n - v->state_cap);
+	}
+	v->state_cap = n;
+}
+
+/* A direct view with nothing owed keeps no byte a message. */
+static void
+state_release_if_idle(struct view *v)
+{
+	if (!v->direct || v->nflags_due > 0)
+		return;
+	free(v->state);
+	v->state = NULL;
+	v->state_cap = 0;
+}
+
 static void
 state_reserve(struct view *v, size_t n)
 {
 	uidmap_reserve(&v->map, n);
-	if (n <= v->state_cap)
-		return;
-	v->state_cap = v->map.cap;
-	v->state = xrealloc(v->state, v->state_cap);
+	state_cover(v, v->map.cap);
 }
 
 static void
@@ -66,21 +113,84 @@ struct view *
 view_new(struct folder *f, struct keywords *kw)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
-	const struct store_msg *m;
-	size_t n;
 
 	v->f = f;
 	v->kw = kw;
+	v->direct = 1;          /* reads no message: see the top */
 	uidmap_init(&v->map);
-	m = folder_msgs(f, &n);
-	state_reserve(v, n);
-	for (size_t i = 0; i < n; i++)
-		append(v, m[i].uid);
-	uidmap_reindex(&v->map);
-	v->told_exists = (uint32_t)v->map.n;
+	v->told_exists = view_exists(v);
 	v->told_recent = view_recent(v);
 	v->safe_highest = folder_highestmodseq(f);
 	return v;
+}
+
+/* Gives the view its own copy of the list the client knows, as it was
+ * before the sync that reported ch: the folder's list now, without the
+ * UIDs added, with the UIDs expunged (every list here increases). The
+ * map is reserved exactly for that plus what ch adds, so applying ch
+ * does not grow it. */
+static void
+materialize(struct view *v, const struct folder_changes *ch)
+{
+	const struct store_msg *m;
+	size_t n, a = 0, e = 0, bad = 0;
+
+	m = folder_msgs(v->f, &n);
+	uidmap_reserve(&v->map, n + ch->nexpunged);
+	for (size_t i = 0; i < n; i++) {
+		if (a < ch->nadded && ch->added[a] == m[i].uid) {
+			a++;
+			continue;
+		}
+		while (e < ch->nexpunged && ch->expunged[e] < m[i].uid)
+			bad += uidmap_append(&v->map, ch->expunged[e++]) != 0;
+		bad += uidmap_append(&v->map, m[i].uid) != 0;
+	}
+	while (e < ch->nexpunged)
+		bad += uidmap_append(&v->map, ch->expunged[e++]) != 0;
+	if (bad > 0 || a != ch->nadded)
+		log_error("view: the folder's report does not match its "
+			  "list (%zu of %zu added found, %zu out of order)",
+			  a, ch->nadded, bad);
+	uidmap_reindex(&v->map);
+	state_cover(v, v->map.cap);
+	v->direct = 0;
+}
+
+void
+view_materialize(struct view *v)
+{
+	struct folder_changes none = { 0 };
+
+	if (v->direct)
+		materialize(v, &none);
+	v->pinned = 1;
+}
+
+/* Drops the copy when it says what the folder's list says and no
+ * expunge waits: an idle session then holds nothing a message again.
+ * Reads the list, which the change that made the copy did as well. */
+static void
+try_direct(struct view *v)
+{
+	const struct store_msg *m;
+	size_t n;
+
+	if (v->pinned || v->direct || v->ngone > 0)
+		return;
+	m = folder_msgs(v->f, &n);
+	if (n != v->map.n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].uid != v->map.uids[i])
+			return;
+	uidmap_free(&v->map);
+	v->direct = 1;
+	/* compaction left old bytes past the end; direct growth needs
+	 * zeros there */
+	if (v->state != NULL)
+		memset(v->state + n, 0, v->state_cap - n);
+	state_release_if_idle(v);
 }
 
 void
@@ -99,44 +209,91 @@ view_free(struct view **vp)
 uint32_t
 view_exists(const struct view *v)
 {
-	return (uint32_t)v->map.n;
+	size_t n;
+
+	if (!v->direct)
+		return (uint32_t)v->map.n;
+	(void)folder_msgs(v->f, &n);
+	return (uint32_t)n;
 }
 
 uint32_t
 view_recent(const struct view *v)
 {
-	const struct store_msg *m;
-	size_t n;
-	uint32_t count = 0;
-
-	m = folder_msgs(v->f, &n);
-	for (size_t i = 0; i < n; i++)
-		count += m[i].recent != 0;
-	return count;
+	/* the folder counts them as it builds the list: no record read */
+	return (uint32_t)folder_recent_count(v->f);
 }
 
 uint32_t
 view_uid(const struct view *v, uint32_t seq)
 {
-	return uidmap_uid(&v->map, seq);
+	const struct store_msg *m;
+	size_t n;
+
+	if (!v->direct)
+		return uidmap_uid(&v->map, seq);
+	m = folder_msgs(v->f, &n);
+	return seq >= 1 && seq <= n ? m[seq - 1].uid : 0;
+}
+
+/* The direct view's uidmap_seq_at_least: a binary search of the
+ * folder's list, which touches a few records only. */
+static uint32_t
+direct_seq_at_least(const struct view *v, uint32_t uid)
+{
+	const struct store_msg *m;
+	size_t lo = 0, hi, n;
+
+	m = folder_msgs(v->f, &n);
+	if (n == 0 || uid > m[n - 1].uid)
+		return (uint32_t)n + 1;
+	hi = n;
+	/* UIDs grow by at least one a message, so uid's place lies no
+	 * further from where a gapless list would have it than the list
+	 * has gaps: a folder with few gaps is searched in a record or two,
+	 * and an idle session does not read pages of the mapped list all
+	 * over (store/snap.h). */
+	if (n > 0 && uid > m[0].uid && uid - m[0].uid < n)
+		hi = uid - m[0].uid;
+	if (n > 0 && uid <= m[n - 1].uid && m[n - 1].uid - uid < n)
+		lo = n - 1 - (m[n - 1].uid - uid);
+	if (lo > hi)            /* not strictly increasing: search it all */
+		lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo + 1;
 }
 
 uint32_t
 view_seq(const struct view *v, uint32_t uid)
 {
-	return uidmap_seq(&v->map, uid);
+	uint32_t seq;
+
+	if (!v->direct)
+		return uidmap_seq(&v->map, uid);
+	seq = direct_seq_at_least(v, uid);
+	return view_uid(v, seq) == uid && uid != 0 ? seq : 0;
 }
 
 uint32_t
 view_seq_at_least(const struct view *v, uint32_t uid)
 {
+	if (v->direct)
+		return direct_seq_at_least(v, uid);
 	return uidmap_seq_at_least(&v->map, uid);
 }
 
 int
 view_is_expunged(const struct view *v, uint32_t seq)
 {
-	return seq >= 1 && seq <= v->map.n && (v->state[seq - 1] & GONE);
+	/* a direct view has no expunge waiting: the first one ends it */
+	return !v->direct && seq >= 1 && seq <= v->map.n &&
+	       (v->state[seq - 1] & GONE);
 }
 
 size_t
@@ -150,22 +307,42 @@ owe_flags(struct view *v, uint32_t uid)
 {
 	uint32_t seq = view_seq(v, uid);
 
-	if (seq != 0 && !(v->state[seq - 1] & FLAGS_DUE)) {
+	if (seq == 0)
+		return;
+	state_cover(v, view_exists(v));     /* a direct view's first */
+	if (!(v->state[seq - 1] & FLAGS_DUE)) {
 		v->state[seq - 1] |= FLAGS_DUE;
 		v->nflags_due++;
 	}
 }
 
-int
-view_sync(struct view *v, const char **err_r)
+/* 1 when the sync only appended: no expunge, and the added UIDs are
+ * the last of the folder's list, so above every UID the client knows;
+ * a materialized view would append exactly them. Reads only the tail. */
+static int
+only_appended(const struct view *v, const struct folder_changes *ch)
 {
-	struct folder_changes ch;
-	int r = folder_sync(v->f, &ch, err_r);
+	const struct store_msg *m;
+	size_t n;
 
-	if (r != 0)
-		return r;
-	for (size_t i = 0; i < ch.nexpunged; i++) {
-		uint32_t seq = view_seq(v, ch.expunged[i]);
+	if (ch->nexpunged > 0)
+		return 0;
+	m = folder_msgs(v->f, &n);
+	if (ch->nadded > n)
+		return 0;
+	m += n - ch->nadded;
+	for (size_t i = 0; i < ch->nadded; i++)
+		if (m[i].uid != ch->added[i])
+			return 0;
+	return 1;
+}
+
+/* Applies a report to the copy: marks the expunged, appends the new. */
+static void
+apply_membership(struct view *v, const struct folder_changes *ch)
+{
+	for (size_t i = 0; i < ch->nexpunged; i++) {
+		uint32_t seq = view_seq(v, ch->expunged[i]);
 		if (seq != 0 && !(v->state[seq - 1] & GONE)) {
 			v->state[seq - 1] |= GONE;
 			v->ngone++;
@@ -173,13 +350,34 @@ view_sync(struct view *v, const char **err_r)
 	}
 	/* New UIDs are above every known one: appending keeps the order
 	 * (uidmap refuses anything else). */
-	state_reserve(v, v->map.n + ch.nadded);
-	for (size_t i = 0; i < ch.nadded; i++)
-		append(v, ch.added[i]);
-	if (ch.nadded > 0)
+	state_reserve(v, v->map.n + ch->nadded);
+	for (size_t i = 0; i < ch->nadded; i++)
+		append(v, ch->added[i]);
+	if (ch->nadded > 0)
 		uidmap_reindex(&v->map);
+}
+
+int
+view_sync(struct view *v, const char **err_r)
+{
+	/* zeroed: a failed sync may return before reporting */
+	struct folder_changes ch = { 0 };
+	int r = folder_sync(v->f, &ch, err_r);
+
+	/* The folder's list may have changed under a direct view. A failed
+	 * sync's report is not applied (as ever), so the client keeps the
+	 * list it knew; a change other than an append needs it too. */
+	if (v->direct && (ch.nadded > 0 || ch.nexpunged > 0) &&
+	    (r != 0 || !only_appended(v, &ch)))
+		materialize(v, &ch);
+	if (r != 0)
+		return r;
+	if (!v->direct)
+		apply_membership(v, &ch);
 	for (size_t i = 0; i < ch.nflagged; i++)
 		owe_flags(v, ch.flagged[i]);
+	if (ch.nadded > 0 || ch.nexpunged > 0)
+		try_direct(v);
 	/* The sync brought the index in step with the list: every expunge
 	 * up to this HIGHESTMODSEQ is either told or marked GONE; once an
 	 * expunge waits, later values may pass it (RFC 7162 3.2). */
@@ -227,11 +425,16 @@ view_modseq_fence(struct view *v, struct stream *out)
 void
 view_flags_told(struct view *v, uint32_t uid)
 {
-	uint32_t seq = view_seq(v, uid);
+	uint32_t seq;
 
-	if (seq != 0 && (v->state[seq - 1] & FLAGS_DUE)) {
+	if (v->nflags_due == 0)         /* a big STORE: no lookup a message */
+		return;
+	seq = view_seq(v, uid);
+	if (seq != 0 && seq <= v->state_cap &&
+	    (v->state[seq - 1] & FLAGS_DUE)) {
 		v->state[seq - 1] &= ~FLAGS_DUE;
 		v->nflags_due--;
+		state_release_if_idle(v);
 	}
 }
 
@@ -302,19 +505,26 @@ announce_expunges(struct view *v, struct stream *out)
 		else if (v->state[i] & FLAGS_DUE)
 			v->nflags_due--;
 	v->ngone = 0;
+	try_direct(v);
 }
 
 static void
 announce_flags(struct view *v, struct stream *out, int uid_fetch)
 {
-	for (size_t i = 0; i < v->map.n && v->nflags_due > 0; i++) {
+	/* a direct view's list may have grown past state[]: nothing is
+	 * owed there */
+	size_t n = view_exists(v);
+
+	if (n > v->state_cap)
+		n = v->state_cap;
+	for (size_t i = 0; i < n && v->nflags_due > 0; i++) {
 		const struct store_msg *m;
 
 		if (!(v->state[i] & FLAGS_DUE))
 			continue;
 		v->state[i] &= ~FLAGS_DUE;
 		v->nflags_due--;
-		m = folder_msg(v->f, v->map.uids[i]);
+		m = folder_msg(v->f, view_uid(v, (uint32_t)i + 1));
 		/* An expunged message's flags are news no longer. */
 		if (m == NULL || (v->state[i] & GONE))
 			continue;
@@ -340,7 +550,7 @@ unsigned
 view_due(const struct view *v)
 {
 	return (v->ngone > 0 ? VIEW_DUE_EXPUNGE : 0) |
-	       (v->map.n != v->told_exists ? VIEW_DUE_EXISTS : 0) |
+	       (view_exists(v) != v->told_exists ? VIEW_DUE_EXISTS : 0) |
 	       (v->nflags_due > 0 ? VIEW_DUE_FLAGS : 0);
 }
 
@@ -355,9 +565,9 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 		/* Called right after a sync: all is told up to here. */
 		v->safe_highest = folder_highestmodseq(v->f);
 	}
-	if (v->map.n != v->told_exists) {
-		stream_printf(out, "* %zu EXISTS\r\n", v->map.n);
-		v->told_exists = (uint32_t)v->map.n;
+	if (view_exists(v) != v->told_exists) {
+		v->told_exists = view_exists(v);
+		stream_printf(out, "* %u EXISTS\r\n", v->told_exists);
 		recent = view_recent(v);
 		if (!(v->mode & VIEW_REV2))
 			stream_printf(out, "* %u RECENT\r\n", recent);
@@ -365,5 +575,6 @@ view_announce(struct view *v, struct stream *out, int allow_expunge,
 	}
 	if (v->nflags_due > 0)
 		announce_flags(v, out, uid_fetch);
+	state_release_if_idle(v);
 	view_modseq_fence(v, out);
 }

@@ -141,9 +141,20 @@ static void
 merge_flags(unsigned flags, uint32_t keywords, const char *old, char *out,
 	    size_t out_size, size_t *len)
 {
-	static const char order[] = "DFPRST";
+	static const char order[] = "DFPRST";   /* bit i: order[i] */
 	int next, i;
 
+	if (*old == '\0') {
+		/* No old letters (every name skua makes): the loop below
+		 * would write the same, letter by letter. */
+		for (i = 0; order[i] != '\0'; i++)
+			if ((flags & (1u << i)) != 0)
+				put(out, out_size, len, order[i]);
+		for (; keywords != 0; keywords &= keywords - 1)
+			put(out, out_size, len,
+			    (char)('a' + __builtin_ctz(keywords)));
+		return;
+	}
 	for (;;) {
 		while (*old != '\0' && is_known(*old))
 			old++;
@@ -191,7 +202,7 @@ mfilename_build(const char *base, size_t base_len, unsigned flags,
 	put(out, out_size, &len, INFO_SEP);
 	put(out, out_size, &len, '2');
 	put(out, out_size, &len, FLAGS_SEP);
-	merge_flags(flags, keywords & 0x3ffffffu,
+	merge_flags(flags, keywords & MF_KEYWORDS,
 		    unknown != NULL ? unknown : "", out, out_size, &len);
 	if (len >= out_size || len > FILENAME_MAX_LEN) {
 		if (out_size > 0)

@@ -1024,7 +1024,9 @@ folder_msg_base(struct folder *f, const struct store_msg *m, size_t *len_r)
 size_t
 folder_bytes(const struct folder *f)
 {
-	return f->cap * sizeof(*f->msgs) + f->capnamed * sizeof(*f->named) +
+	/* a mapped list is skua.snap's pages, shared until written */
+	return (f->map_len > 0 ? 0 : f->cap * sizeof(*f->msgs)) +
+	       f->capnamed * sizeof(*f->named) +
 	       arena_footprint(f->names);
 }
 
@@ -1338,6 +1340,8 @@ out:
  * - skua.index was brought in step with it just now.
  * Nothing is written when skua.snap already holds this stamp; a
  * failure only costs the next open a scan. */
+static void snap_put(struct folder *f, struct snap_info *si);
+
 static void
 snap_save(struct folder *f)
 {
@@ -1365,14 +1369,99 @@ snap_save(struct folder *f)
 	si.stamp.ul_size = (uint64_t)st.st_size;
 	si.stamp.ul_sec = st.st_mtim.tv_sec;
 	si.stamp.ul_nsec = st.st_mtim.tv_nsec;
-	if (f->snap_known && memcmp(&si.stamp, &f->snap, sizeof(f->snap)) == 0)
+	snap_put(f, &si);
+}
+
+/* Writes skua.snap from f's list with the stamp si has and the index's
+ * generation now, unless the file already says all that. */
+static void
+snap_put(struct folder *f, struct snap_info *si)
+{
+	struct mindex_gen g;
+
+	mindex_generation(f->ix, &g);
+	si->stamp.ix_dev = g.dev;
+	si->stamp.ix_ino = g.ino;
+	si->stamp.ix_end = g.end;
+	si->stamp.ix_highest = g.highest;
+	if (f->snap_known &&
+	    memcmp(&si->stamp, &f->snap, sizeof(f->snap)) == 0)
 		return;
-	if (snap_write(f->dir, &si, f->msgs, f->n) < 0) {
+	if (snap_write(f->dir, si, f->msgs, f->n) < 0) {
 		log_debug("%s/skua.snap: %s", f->dir, strerror(errno));
 		return;
 	}
-	f->snap = si.stamp;
+	f->snap = si->stamp;
 	f->snap_known = 1;
+}
+
+/* 1 when skua.index holds what it held when skua.snap was written, just
+ * after the index was brought in step with the snapshot's list: then
+ * the list and the index agree without comparing them (which would
+ * read every message of both). */
+static int
+snap_index_current(const struct folder *f)
+{
+	struct mindex_gen g, s = { f->snap.ix_dev, f->snap.ix_ino,
+				   f->snap.ix_end, f->snap.ix_highest };
+
+	mindex_generation(f->ix, &g);
+	return mindex_gen_eq(&g, &s);
+}
+
+/* After a full open whose list skua.snap now holds: the session keeps
+ * the file's mapping instead of its own copy, and lets go of the
+ * uidlist until it needs a name, as an open from the file would have
+ * left it. So an idle session on a big folder holds little of its own
+ * however it was opened. */
+static void
+snap_adopt(struct folder *f)
+{
+	struct snap_info si;
+	struct store_msg *m;
+	size_t len;
+	int fd;
+
+	if (!f->snap_known || f->n == 0 || f->map_len > 0 || f->ul == NULL ||
+	    f->nnamed > 0 || snap_open(f->dir, &si, &fd) < 0)
+		return;
+	/* the same stamp: written from this very list, or from the same
+	 * directories and uidlist by another process */
+	if (memcmp(&si.stamp, &f->snap, sizeof(f->snap)) != 0 ||
+	    si.n != f->n || si.uidvalidity != f->uidvalidity ||
+	    (m = snap_map(fd, &si, &len)) == NULL) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	for (size_t i = 0; i < f->n; i++)
+		if (f->msgs[i].recent)
+			m[i].recent = 1;
+	free(f->msgs);
+	f->msgs = m;
+	f->cap = f->n;
+	f->map_len = len;
+	f->snap_uidnext = si.uidnext;
+	memcpy(f->snap_guid, si.guid, sizeof(f->snap_guid));
+	uidlist_free(&f->ul);
+}
+
+/* After an open from skua.snap that had to compare the list with an
+ * index written since (compacted, repaired): the snapshot still stands
+ * for the folder, so it takes the index's new generation, and the next
+ * open need not compare again. */
+static void
+snap_note_index(struct folder *f)
+{
+	struct snap_info si;
+
+	memset(&si, 0, sizeof(si));
+	si.uidvalidity = f->uidvalidity;
+	si.uidnext = f->snap_uidnext;
+	si.n = f->n;
+	memcpy(si.guid, f->snap_guid, sizeof(si.guid));
+	si.stamp = f->snap;
+	snap_put(f, &si);
 }
 
 int
@@ -1613,6 +1702,9 @@ recent_mark(struct folder *f, uint32_t uidnext)
 		if (missing)
 			recent_claim(f, floor);
 	}
+	/* mostly nothing is recent: no search through the mapped list */
+	if (f->n > 0 && floor > f->msgs[f->n - 1].uid)
+		lo = f->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -1695,13 +1787,22 @@ folder_open(const char *root, const char *dir, int readonly,
 		open_failed(&f, err_r);
 		return r;
 	}
-	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0 ||
-	    index_sync(f, err_r) < 0) {
+	if (mindex_open(dir, f->uidvalidity, &f->ix, err_r) < 0) {
 		open_failed(&f, err_r);
 		return -1;
 	}
-	if (!warm)
-		snap_save(f);
+	if (!warm || !snap_index_current(f)) {
+		if (index_sync(f, err_r) < 0) {
+			open_failed(&f, err_r);
+			return -1;
+		}
+		if (warm) {
+			snap_note_index(f);
+		} else {
+			snap_save(f);
+			snap_adopt(f);
+		}
+	}
 	if (!readonly && import_courier_keywords(f, err_r) < 0) {
 		open_failed(&f, err_r);
 		return -1;
@@ -1804,6 +1905,17 @@ msg_find(const struct folder *f, uint32_t uid)
 {
 	size_t lo = 0, hi = f->n;
 
+	/* UIDs grow by at least one a message, so uid can stand no
+	 * further from its place in a gapless list than the list has
+	 * gaps: few in most folders, and the search below then takes a
+	 * step or two where a STORE of a big folder would take 17. */
+	if (hi > 0 && uid >= f->msgs[0].uid &&
+	    uid <= f->msgs[hi - 1].uid) {
+		if ((size_t)(uid - f->msgs[0].uid) < hi)
+			hi = (size_t)(uid - f->msgs[0].uid) + 1;
+		if ((size_t)(f->msgs[f->n - 1].uid - uid) < f->n)
+			lo = f->n - 1 - (size_t)(f->msgs[f->n - 1].uid - uid);
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (f->msgs[mid].uid == uid)
@@ -2001,33 +2113,87 @@ pend_sorted(const struct folder *f)
 	return 1;
 }
 
+/* One message's flag change: the bits taken away, then those added. */
+struct flag_change {
+	unsigned add, del;
+	uint32_t kw_add, kw_del;
+};
+
+/* Works out m's new flags and keywords from its file name as it is and
+ * writes the name they make to name (FILENAME_MAX_LEN + 1 bytes).
+ * Returns the current name (in buf, FOLDER_NAME_SIZE bytes, or the
+ * folder's copy); NULL when m is gone, or with *long_r set when the
+ * new name does not fit. A named m's name is read: another process may
+ * have renamed the file since the last sync (relocate found it), and
+ * that change stays. Any other name is made of the base and m's flags,
+ * which are then what reading it would give: a STORE of a big folder
+ * builds two names a message and parses none. */
+static const char *
+change_names(struct folder *f, const struct store_msg *m,
+	     const struct flag_change *c, char *buf, char *name,
+	     unsigned *flags_r, uint32_t *kw_r, int *long_r)
+{
+	struct mfilename now;
+	const char *cur, *base;
+	size_t len;
+	int r;
+
+	*long_r = 0;
+	if (m->named) {
+		if ((cur = folder_msg_name(f, m, buf, FOLDER_NAME_SIZE)) ==
+		    NULL)
+			return NULL;
+		mfilename_parse(cur, &now);
+		*flags_r = (now.flags & ~c->del) | c->add;
+		*kw_r = (now.keywords & ~c->kw_del) | c->kw_add;
+		r = mfilename_set_flags(cur, *flags_r, *kw_r, name,
+					FILENAME_MAX_LEN + 1);
+	} else {
+		if ((base = rec_base(f, m->uid)) == NULL)
+			return NULL;
+		len = strlen(base);
+		if (mfilename_build(base, len, m->flags, m->keywords, "", buf,
+				    FOLDER_NAME_SIZE) < 0)
+			return NULL;
+		cur = buf;
+		*flags_r = ((m->flags & MF_ALL) & ~c->del) | c->add;
+		*kw_r = ((m->keywords & MF_KEYWORDS) & ~c->kw_del) | c->kw_add;
+		r = mfilename_build(base, len, *flags_r, *kw_r, "", name,
+				    FILENAME_MAX_LEN + 1);
+	}
+	if (r < 0) {
+		*long_r = 1;
+		return NULL;
+	}
+	return cur;
+}
+
 int
 folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 		    unsigned del_flags, uint32_t add_keywords,
 		    uint32_t del_keywords, const char **err_r)
 {
 	struct store_msg *m = msg_find(f, uid);
+	const struct flag_change c = {
+		add_flags, del_flags, add_keywords, del_keywords
+	};
 	char from[4352], name[FILENAME_MAX_LEN + 1], buf[FOLDER_NAME_SIZE];
 	const char *cur;
-	struct mfilename now;
 	unsigned flags;
 	uint32_t keywords;
+	int toolong;
 
 	if (m == NULL)
 		return 1;
 	for (int attempt = 0; attempt < RELOCATE_TRIES; attempt++) {
-		if ((cur = folder_msg_name(f, m, buf, sizeof(buf))) == NULL)
-			break;
-		/* From the name as it is, which another process may have
-		 * renamed since the last sync: its change stays. */
-		mfilename_parse(cur, &now);
-		flags = (now.flags & ~del_flags) | add_flags;
-		keywords = (now.keywords & ~del_keywords) | add_keywords;
-		if (mfilename_set_flags(cur, flags, keywords, name,
-					sizeof(name)) < 0) {
+		cur = change_names(f, m, &c, buf, name, &flags, &keywords,
+				   &toolong);
+		if (cur == NULL && toolong) {
 			*err_r = "file name too long for these flags";
 			return -1;
 		}
+		if (cur == NULL)
+			break;
 		if (strcmp(name, cur) == 0)
 			goto done;
 		if (rename_in_cur(f, cur, name) == 0) {
@@ -2046,7 +2212,10 @@ folder_change_flags(struct folder *f, uint32_t uid, unsigned add_flags,
 done:
 	m->flags = flags;
 	m->keywords = keywords;
-	msg_set_name(f, m, name);
+	/* An unnamed m's new name is made of its base and flags: it stays
+	 * unnamed, with nothing to note. */
+	if (m->named)
+		msg_set_name(f, m, name);
 	if (f->ix != NULL) {
 		struct mindex_msg one = { uid, flags, keywords };
 		if (f->batch) {

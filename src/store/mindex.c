@@ -38,6 +38,19 @@
  * does not check out (it may be in the middle of being written) and see
  * a rename as a new inode.
  *
+ * Reading lazily. Opening a folder often needs only HIGHESTMODSEQ and
+ * the answer to "did anyone write since?", so an open reads the header
+ * and checks the log records after the snapshot (their CRCs, MODSEQs
+ * growing, which also raises HIGHESTMODSEQ) without applying them; the
+ * body, 16 bytes a message, is read, checked and the log applied to it
+ * by the first call that needs a record (body_read). Nothing is lost by
+ * waiting: the inode is never rewritten in place, only appended to, so
+ * the bytes are the ones the open saw. A body found damaged then is
+ * treated as an open treats a damaged file: forgotten, HIGHESTMODSEQ
+ * kept, rewritten under the lock. The generation (mindex_generation) is
+ * the inode and how far it was read, which every writer changes: a
+ * folder compares it to skip comparing its messages with the records.
+ *
  * Crash safety. kill -9 can leave (a) a torn last record: its CRC fails;
  * the next writer, holding the lock and so knowing nobody is writing,
  * treats anything unreadable after the last good record as damage and
@@ -62,6 +75,7 @@
  * 5.3) but keeps counting from the old HIGHESTMODSEQ, so that two
  * processes disagreeing for a moment about the UIDVALIDITY cannot make
  * it go back for either. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,6 +144,11 @@ struct mindex {
 	struct mindex_rec *exps; /* uid, 0, modseq; in MODSEQ order */
 	size_t nexp, capexp;
 	size_t exp_limit;
+	/* The snapshot's header; its body (records, expunges) is read at
+	 * the first call that needs it, so that an open touches no more
+	 * than the header and the log (see body_read). */
+	struct disk_hdr snap;
+	int body_pending;       /* snap's body not read yet: tables empty */
 	off_t snap_end;         /* where the log starts */
 	off_t end;              /* log read up to here */
 	int damaged;            /* bytes after end, or the file, are bad */
@@ -234,6 +253,7 @@ recs_sweep(struct mindex *ix)
 static void
 state_clear(struct mindex *ix)
 {
+	ix->body_pending = 0;
 	ix->n = ix->nexp = 0;
 	ix->file_max = 0;
 	ix->floor = ix->highest;
@@ -290,9 +310,12 @@ entries_apply(struct mindex *ix, uint32_t type, const unsigned char *e,
 }
 
 /* Applies the log records in buf (read from file offset off) up to the
- * first one that does not check out. Returns the bytes used. */
+ * first one that does not check out. Returns the bytes used. With apply
+ * 0 (the body not read yet) only checks them and counts their MODSEQs:
+ * body_read applies them later from the file. */
 static size_t
-log_apply(struct mindex *ix, const unsigned char *buf, size_t len, off_t off)
+log_apply(struct mindex *ix, const unsigned char *buf, size_t len, off_t off,
+	  int apply)
 {
 	size_t pos = 0;
 	int swept = 0;
@@ -319,7 +342,8 @@ log_apply(struct mindex *ix, const unsigned char *buf, size_t len, off_t off)
 				goto out;
 			max = r.modseq;
 		}
-		swept |= entries_apply(ix, h.type, e, h.count);
+		if (apply)
+			swept |= entries_apply(ix, h.type, e, h.count);
 		ix->file_max = max;
 		raise_highest(ix, max);
 		pos += sizeof(h) + (size_t)h.count * sizeof(struct mindex_rec);
@@ -386,21 +410,21 @@ read_tail(struct mindex *ix, off_t size)
 		ix->damaged = 1;
 		return 0;
 	}
-	used = log_apply(ix, buf, len, ix->end);
+	used = log_apply(ix, buf, len, ix->end, !ix->body_pending);
 	free(buf);
 	ix->end += (off_t)used;
 	ix->damaged = used < len;
 	return 0;
 }
 
-/* Checks the header and body; fills the tables. 0 when good, 1 when the
- * file is damaged (the tables are then empty). */
+/* Checks the snapshot's header and notes where the log starts; the
+ * body is left for body_read. 0 when good, 1 when the file is damaged
+ * (the tables are then empty). */
 static int
-read_snapshot(struct mindex *ix, off_t size)
+read_header(struct mindex *ix, off_t size)
 {
 	struct disk_hdr h;
 	size_t nb, eb;
-	uint32_t c;
 
 	if ((size_t)size < sizeof(h) || pread_full(ix->fd, &h, sizeof(h), 0) < 0)
 		return 1;
@@ -416,34 +440,8 @@ read_snapshot(struct mindex *ix, off_t size)
 	    h.nrec > MAX_COUNT || h.nexp > MAX_COUNT ||
 	    (size_t)size - sizeof(h) < nb + eb)
 		return 1;
-	if (h.nrec > ix->cap) {
-		ix->cap = h.nrec + 1024;
-		ix->recs = xrealloc(ix->recs, ix->cap * sizeof(*ix->recs));
-	}
-	if (h.nexp > ix->capexp) {
-		ix->capexp = h.nexp + 256;
-		ix->exps = xrealloc(ix->exps, ix->capexp * sizeof(*ix->exps));
-	}
-	if ((nb && pread_full(ix->fd, ix->recs, nb, sizeof(h)) < 0) ||
-	    (eb && pread_full(ix->fd, ix->exps, eb, (off_t)(sizeof(h) + nb)) < 0))
-		return 1;
-	c = crc(crc(0, ix->recs, nb), ix->exps, eb);
-	if (c != h.body_crc)
-		return 1;
-	for (size_t i = 0; i < h.nrec; i++) {
-		const struct mindex_rec *r = &ix->recs[i];
-		if (r->uid == 0 || (i > 0 && r->uid <= r[-1].uid) ||
-		    r->modseq == 0 || r->modseq > h.highest)
-			return 1;
-	}
-	for (size_t i = 0; i < h.nexp; i++) {
-		const struct mindex_rec *r = &ix->exps[i];
-		if (r->uid == 0 || r->modseq > h.highest ||
-		    (i > 0 && r->modseq <= r[-1].modseq))
-			return 1;
-	}
-	ix->n = h.nrec;
-	ix->nexp = h.nexp;
+	ix->snap = h;
+	ix->body_pending = 1;
 	ix->floor = h.floor;
 	ix->file_max = h.highest;
 	ix->file_uidvalidity = h.uidvalidity;
@@ -451,8 +449,88 @@ read_snapshot(struct mindex *ix, off_t size)
 	return 0;
 }
 
-/* (Re)opens skua.index and reads it whole. A missing file leaves the
- * tables empty with fd -1; a damaged one, empty with damaged set. */
+/* Reads and checks the body ix->snap describes into the tables. 0 when
+ * good, 1 when not. */
+static int
+body_load(struct mindex *ix)
+{
+	const struct disk_hdr *h = &ix->snap;
+	size_t nb = (size_t)h->nrec * sizeof(struct mindex_rec);
+	size_t eb = (size_t)h->nexp * sizeof(struct mindex_rec);
+
+	if (h->nrec > ix->cap) {
+		ix->cap = h->nrec + 1024;
+		ix->recs = xrealloc(ix->recs, ix->cap * sizeof(*ix->recs));
+	}
+	if (h->nexp > ix->capexp) {
+		ix->capexp = h->nexp + 256;
+		ix->exps = xrealloc(ix->exps, ix->capexp * sizeof(*ix->exps));
+	}
+	if ((nb && pread_full(ix->fd, ix->recs, nb, sizeof(*h)) < 0) ||
+	    (eb && pread_full(ix->fd, ix->exps, eb, (off_t)(sizeof(*h) + nb)) < 0))
+		return 1;
+	if (crc(crc(0, ix->recs, nb), ix->exps, eb) != h->body_crc)
+		return 1;
+	for (size_t i = 0; i < h->nrec; i++) {
+		const struct mindex_rec *r = &ix->recs[i];
+		if (r->uid == 0 || (i > 0 && r->uid <= r[-1].uid) ||
+		    r->modseq == 0 || r->modseq > h->highest)
+			return 1;
+	}
+	for (size_t i = 0; i < h->nexp; i++) {
+		const struct mindex_rec *r = &ix->exps[i];
+		if (r->uid == 0 || r->modseq > h->highest ||
+		    (i > 0 && r->modseq <= r[-1].modseq))
+			return 1;
+	}
+	ix->n = h->nrec;
+	ix->nexp = h->nexp;
+	return 0;
+}
+
+/* Applies the log records read_tail checked but could not apply: those
+ * between the snapshot and ix->end. The inode only grows after the
+ * snapshot, so they are the same bytes; if not, 1 (damage). */
+static int
+log_replay(struct mindex *ix)
+{
+	size_t len = (size_t)(ix->end - ix->snap_end);
+	unsigned char *buf;
+	uint64_t max = ix->file_max;
+	int bad;
+
+	if (len == 0)
+		return 0;
+	buf = xrealloc(NULL, len);
+	ix->file_max = ix->snap.highest;
+	bad = pread_full(ix->fd, buf, len, ix->snap_end) < 0 ||
+	      log_apply(ix, buf, len, ix->snap_end, 1) != len ||
+	      ix->file_max != max;
+	free(buf);
+	return bad;
+}
+
+/* Reads the snapshot's body if it is not read yet, then the log records
+ * seen so far. Returns 0, or 1 when the body (or log) turned out
+ * damaged: the state is then what reload leaves for a damaged file
+ * (empty tables, damaged set, to be rewritten by the next writer). */
+static int
+body_read(struct mindex *ix)
+{
+	if (!ix->body_pending)
+		return 0;
+	ix->body_pending = 0;
+	if (body_load(ix) == 0 && log_replay(ix) == 0)
+		return 0;
+	state_clear(ix);
+	ix->snap_end = ix->end = 0;
+	ix->damaged = 1;
+	return 1;
+}
+
+/* (Re)opens skua.index and reads its header and log; the body waits
+ * for body_read. A missing file leaves the tables empty with fd -1; a
+ * damaged one, empty with damaged set. */
 static int
 reload(struct mindex *ix)
 {
@@ -476,7 +554,7 @@ reload(struct mindex *ix)
 	}
 	ix->dev = st.st_dev;
 	ix->ino = st.st_ino;
-	if (read_snapshot(ix, st.st_size) != 0) {
+	if (read_header(ix, st.st_size) != 0) {
 		state_clear(ix);
 		ix->damaged = 1;
 		return 0;
@@ -606,6 +684,7 @@ snapshot_write(struct mindex *ix)
 	struct stat st;
 	int fd;
 
+	assert(!ix->body_pending);
 	exps_trim(ix);
 	nb = ix->n * sizeof(*ix->recs);
 	eb = ix->nexp * sizeof(*ix->exps);
@@ -653,12 +732,15 @@ snapshot_write(struct mindex *ix)
 	return 0;
 }
 
-/* Under the lock: up to date, repaired, ours. */
+/* Under the lock: up to date, repaired, ours. With body, the tables are
+ * read too (an open leaves them to the first call that needs them). */
 static int
-locked_catch_up(struct mindex *ix, int reset_ok)
+locked_catch_up(struct mindex *ix, int reset_ok, int body)
 {
 	if (catch_up(ix) < 0 || hwm_read(ix) < 0)
 		return -1;
+	if (body)
+		(void)body_read(ix);
 	if (ix->fd >= 0 && !ix->damaged &&
 	    ix->file_uidvalidity != ix->uidvalidity) {
 		if (!reset_ok)
@@ -668,12 +750,27 @@ locked_catch_up(struct mindex *ix, int reset_ok)
 	}
 	if (ix->fd < 0 || ix->damaged) {
 		/* Records others reported may be lost: count on from the
-		 * ceiling. Older expunges are unknown now. */
+		 * ceiling. Older expunges are unknown now. What is
+		 * readable is kept. */
+		(void)body_read(ix);
 		raise_highest(ix, ix->ceiling);
 		ix->floor = ix->highest;
 		return snapshot_write(ix);
 	}
 	return 0;
+}
+
+/* Under the lock, for a caller holding it across calls (a refresh may
+ * have reloaded the file since mindex_lock): the tables read, a damaged
+ * body handled as locked_catch_up handles damage. */
+static int
+locked_body(struct mindex *ix)
+{
+	if (body_read(ix) == 0)
+		return 0;
+	raise_highest(ix, ix->ceiling);
+	ix->floor = ix->highest;
+	return snapshot_write(ix);
 }
 
 int
@@ -691,7 +788,7 @@ mindex_lock(struct mindex *ix, const char **err_r)
 			return -1;
 		}
 	}
-	r = locked_catch_up(ix, 0);
+	r = locked_catch_up(ix, 0, 1);
 	if (r < 0) {
 		if (r == -1)
 			*err_r = ix->err;
@@ -878,7 +975,7 @@ write_changes(struct mindex *ix, const struct mindex_msg *msgs, size_t n,
 		free(v);
 		return -1;
 	}
-	used = log_apply(ix, buf, len, ix->end);
+	used = log_apply(ix, buf, len, ix->end, 1);
 	ix->end += (off_t)used;
 	free(buf);
 	free(v);
@@ -911,15 +1008,18 @@ mindex_update(struct mindex *ix, const struct mindex_msg *msgs, size_t n,
 		r = mindex_refresh(ix, err_r);
 		if (r < 0)
 			return r;
-		/* (with no records, any message is a change) */
-		if ((ix->n > 0 || n == 0) &&
+		/* (with no records, any message is a change; a body found
+		 * damaged now is repaired under the lock) */
+		if (body_read(ix) == 0 && (ix->n > 0 || n == 0) &&
 		    diff(ix, msgs, n, mode, NULL, NULL, NULL) == 0)
 			return 0;
 	}
 	r = mindex_lock(ix, err_r);
 	if (r < 0)
 		return r;
-	r = write_changes(ix, msgs, n, mode);
+	r = locked_body(ix);
+	if (r == 0)
+		r = write_changes(ix, msgs, n, mode);
 	if (r < 0)
 		*err_r = ix->err;
 	mindex_unlock(ix);
@@ -948,7 +1048,9 @@ mindex_compact(struct mindex *ix, const char **err_r)
 
 	if (r < 0)
 		return r;
-	r = snapshot_write(ix);
+	r = locked_body(ix);
+	if (r == 0)
+		r = snapshot_write(ix);
 	if (r < 0)
 		*err_r = ix->err;
 	mindex_unlock(ix);
@@ -986,7 +1088,7 @@ mindex_open(const char *dir, uint32_t uidvalidity, struct mindex **ix_r,
 		goto fail;
 	}
 	ix->locked = 1;
-	r = locked_catch_up(ix, 1);
+	r = locked_catch_up(ix, 1, 0);
 	/* Whatever skua.index lost, nothing given out is above this. */
 	if (r == 0)
 		raise_highest(ix, ix->ceiling);
@@ -1034,11 +1136,36 @@ mindex_highest(const struct mindex *ix)
 	return ix->highest;
 }
 
+/* The queries below read the body at their first call (they take a
+ * const handle, as they did when the body was read by the open: the
+ * handle is never const itself). A damaged body is handled as an open
+ * of a damaged file handles it: empty tables, HIGHESTMODSEQ kept, and
+ * a fresh file written under the lock, or by the next writer if the
+ * lock cannot be had now. */
+static void
+body_need(const struct mindex *cix)
+{
+	struct mindex *ix = (struct mindex *)cix;
+	const char *err;
+
+	if (!ix->body_pending)
+		return;
+	if (ix->locked > 0) {
+		(void)locked_body(ix);
+		return;
+	}
+	if (body_read(ix) != 0 && mindex_lock(ix, &err) == 0)
+		mindex_unlock(ix);
+}
+
 uint64_t
 mindex_modseq(const struct mindex *ix, uint32_t uid)
 {
 	int found;
-	size_t i = rec_find(ix, uid, &found);
+	size_t i;
+
+	body_need(ix);
+	i = rec_find(ix, uid, &found);
 
 	return found ? ix->recs[i].modseq : 0;
 }
@@ -1046,6 +1173,7 @@ mindex_modseq(const struct mindex *ix, uint32_t uid)
 const struct mindex_rec *
 mindex_records(const struct mindex *ix, size_t *n_r)
 {
+	body_need(ix);
 	*n_r = ix->n;
 	return ix->recs;
 }
@@ -1062,9 +1190,12 @@ int
 mindex_expunged_since(const struct mindex *ix, uint64_t since,
 		      uint32_t **uids_r, size_t *n_r)
 {
-	size_t lo = 0, hi = ix->nexp, k = 0;
+	size_t lo, hi, k = 0;
 	uint32_t *v = NULL;
 
+	body_need(ix);
+	lo = 0;
+	hi = ix->nexp;
 	/* RFC 7162 5.3: from the tail back to the first entry <= since. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -1087,6 +1218,8 @@ mindex_expunged_since(const struct mindex *ix, uint64_t since,
 uint64_t
 mindex_expunge_floor(const struct mindex *ix)
 {
+	/* The header's floor, unless the body turns out damaged. */
+	body_need(ix);
 	return ix->floor;
 }
 
@@ -1094,4 +1227,31 @@ void
 mindex_set_expunge_limit(struct mindex *ix, size_t max)
 {
 	ix->exp_limit = max;
+}
+
+size_t
+mindex_bytes(const struct mindex *ix)
+{
+	return (ix->cap + ix->capexp) * sizeof(struct mindex_rec);
+}
+
+void
+mindex_generation(const struct mindex *ix, struct mindex_gen *g)
+{
+	memset(g, 0, sizeof(*g));
+	/* Nothing good read, or unreadable bytes after it: no generation
+	 * (end 0), equal to none. */
+	if (ix->fd < 0 || ix->damaged || ix->end == 0)
+		return;
+	g->dev = (uint64_t)ix->dev;
+	g->ino = (uint64_t)ix->ino;
+	g->end = (uint64_t)ix->end;
+	g->highest = ix->file_max;
+}
+
+int
+mindex_gen_eq(const struct mindex_gen *a, const struct mindex_gen *b)
+{
+	return a->end != 0 && a->dev == b->dev && a->ino == b->ino &&
+	       a->end == b->end && a->highest == b->highest;
 }

@@ -67,26 +67,34 @@ renlog_push(struct renlog *l, const char *from, const char *to)
 	return 0;
 }
 
+/* 1 when the event's name (len bytes, NUL-padded) is the noted one of
+ * nl bytes: a name holds no NUL, so it ends where the padding starts. */
+static int
+same_name(const unsigned char *noted, size_t nl, const char *name,
+	  size_t len)
+{
+	return nl <= len && memcmp(noted, name, nl) == 0 &&
+	       (nl == len || name[nl] == '\0');
+}
+
 int
 renlog_match(struct renlog *l, int is_to, const char *name, size_t len)
 {
 	const unsigned char *e;
 	size_t fl, tl;
 
-	while (len > 0 && name[len - 1] == '\0')
-		len--;
 	if (l->n == 0 || (is_to != 0) != (l->half != 0))
 		return 0;
 	e = l->buf + l->head;
 	fl = e[0];
 	if (!is_to) {
-		if (fl != len || memcmp(e + 1, name, len) != 0)
+		if (!same_name(e + 1, fl, name, len))
 			return 0;
 		l->half = 1;
 		return 1;
 	}
 	tl = e[1 + fl];
-	if (tl != len || memcmp(e + 2 + fl, name, len) != 0)
+	if (!same_name(e + 2 + fl, tl, name, len))
 		return 0;
 	l->half = 0;
 	l->head += fl + tl + 2;

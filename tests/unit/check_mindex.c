@@ -584,6 +584,366 @@ START_TEST(speed_100k)
 }
 END_TEST
 
+/* --- lazy records and generations ------------------------------------ */
+
+static void
+fill(struct mindex_msg *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct mindex_msg){ (uint32_t)(2 * i + 1),
+					    (unsigned)i & 31, 0 };
+}
+
+static void
+gen_of(const struct mindex *ix, struct mindex_gen *g)
+{
+	mindex_generation(ix, g);
+	ck_assert_msg(g->end != 0, "generation: got end 0, want a file read");
+}
+
+/* Flips one byte of the file in place (the same inode, as damage on
+ * disk would be, not a new file). */
+static void
+flip_byte(const char *name, off_t at)
+{
+	char path[300];
+	unsigned char c;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, at), 1);
+	c ^= 0x5a;
+	ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+/* An open of a 100,000-message index reads no records, with or without
+ * a log after the snapshot; the first query reads them. */
+START_TEST(lazy_open_100k)
+{
+	enum { N = 100000 };
+	struct mindex_msg *m = malloc(N * sizeof(*m));
+	struct mindex *ix = xopen(4), *w;
+	struct timespec t0;
+	size_t n;
+	double ms;
+
+	fill(m, N);
+	EXPECT_INT(xupdate(ix, m, N, MINDEX_FULL), N);
+	EXPECT_GE(mindex_bytes(ix), N * sizeof(struct mindex_rec));
+	mindex_free(&ix);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ix = xopen(4);
+	ms = ms_since(&t0);
+	fprintf(stderr, "mindex: open, 100000 messages: %.3f ms, %zu bytes\n",
+		ms, mindex_bytes(ix));
+	EXPECT_INT(mindex_bytes(ix), 0);
+	EXPECT_GE(mindex_highest(ix), N);
+	EXPECT_INT(mindex_bytes(ix), 0);
+	EXPECT_INT(mindex_modseq(ix, 2 * 500 + 1), 501);
+	EXPECT_GE(mindex_bytes(ix), N * sizeof(struct mindex_rec));
+	(void)mindex_records(ix, &n);
+	EXPECT_INT(n, N);
+	mindex_free(&ix);
+	/* A log tail (flag changes and an expunge) is checked, not applied,
+	 * until needed. */
+	w = xopen(4);
+	m[7].flags ^= 1;
+	m[9000].keywords = 5;
+	EXPECT_INT(xupdate(w, m, N, MINDEX_FULL), 2);
+	EXPECT_INT(xupdate(w, m + 1, N - 1, MINDEX_FULL), 1);
+	ix = xopen(4);
+	EXPECT_INT(mindex_bytes(ix), 0);
+	EXPECT_GE(mindex_highest(ix), mindex_highest(w));
+	EXPECT_INT(mindex_modseq(ix, m[7].uid), mindex_modseq(w, m[7].uid));
+	EXPECT_INT(mindex_modseq(ix, m[9000].uid),
+		   mindex_modseq(w, m[9000].uid));
+	EXPECT_INT(mindex_modseq(ix, m[0].uid), 0);
+	(void)mindex_records(ix, &n);
+	EXPECT_INT(n, N - 1);
+	mindex_free(&ix);
+	mindex_free(&w);
+	free(m);
+}
+END_TEST
+
+/* What a handle answers, its records, expunges and floor. */
+struct answers {
+	struct mindex_rec *recs;
+	size_t n;
+	uint32_t *exp;
+	size_t nexp;
+	int complete;
+	uint64_t floor, highest;
+};
+
+static void
+answers_take(struct mindex *ix, struct answers *a, uint64_t since)
+{
+	const struct mindex_rec *r = mindex_records(ix, &a->n);
+
+	a->recs = malloc(a->n * sizeof(*r) + 1);
+	memcpy(a->recs, r, a->n * sizeof(*r));
+	a->complete = mindex_expunged_since(ix, since, &a->exp, &a->nexp);
+	a->floor = mindex_expunge_floor(ix);
+	a->highest = mindex_highest(ix);
+}
+
+static void
+answers_same(const struct answers *a, const struct answers *b,
+	     const char *what)
+{
+	ck_assert_msg(a->n == b->n && memcmp(a->recs, b->recs,
+					     a->n * sizeof(*a->recs)) == 0,
+		      "%s: records differ (%zu, %zu)", what, a->n, b->n);
+	ck_assert_msg(a->nexp == b->nexp && a->complete == b->complete &&
+		      (a->nexp == 0 ||
+		       memcmp(a->exp, b->exp, a->nexp * sizeof(*a->exp)) == 0),
+		      "%s: expunges differ (%zu, %zu)", what, a->nexp, b->nexp);
+	EXPECT_INT(a->floor, b->floor);
+}
+
+static void
+answers_free(struct answers *a)
+{
+	free(a->recs);
+	free(a->exp);
+}
+
+/* Whichever query comes first after an open, the answers are those of
+ * the writer, which has everything in memory; an update after a lazy
+ * open gives the MODSEQs an eager one gives. */
+START_TEST(lazy_same_answers)
+{
+	enum { N = 3000 };
+	struct mindex_msg *m = malloc(N * sizeof(*m));
+	struct mindex *w = xopen(8), *ix;
+	struct answers ref = { 0 }, got = { 0 };
+	const char *err;
+	uint64_t since, highest = 0;
+
+	fill(m, N);
+	xupdate(w, m, N, MINDEX_FULL);
+	xupdate(w, m + 10, N - 10, MINDEX_FULL);        /* 10 expunges */
+	EXPECT_INT(mindex_compact(w, &err), 0);
+	since = mindex_highest(w) - 4;
+	m[20].flags ^= 2;
+	m[N - 1].keywords = 1;
+	xupdate(w, m + 12, N - 12, MINDEX_FULL);        /* log: 2 + 2 */
+	answers_take(w, &ref, since);
+	mindex_free(&w);
+	for (int first = 0; first < 5; first++) {
+		ix = xopen(8);
+		EXPECT_INT(mindex_bytes(ix), 0);
+		switch (first) {
+		case 0: (void)mindex_modseq(ix, m[20].uid); break;
+		case 1: (void)mindex_records(ix, &got.n); break;
+		case 2: {
+			uint32_t *u;
+			size_t k;
+			(void)mindex_expunged_since(ix, since, &u, &k);
+			free(u);
+			break;
+		}
+		case 3: (void)mindex_expunge_floor(ix); break;
+		case 4: EXPECT_INT(xupdate(ix, m + 12, N - 12, MINDEX_FULL),
+				   0); break;
+		}
+		answers_take(ix, &got, since);
+		answers_same(&ref, &got, "lazy");
+		/* (an open counts on from the ceiling) */
+		EXPECT_GE(got.highest, ref.highest);
+		if (first == 0)
+			highest = got.highest;
+		EXPECT_INT(got.highest, highest);
+		answers_free(&got);
+		mindex_free(&ix);
+	}
+	EXPECT_INT(ref.n, N - 12);
+	EXPECT_INT(ref.nexp, 4 + 2);
+	EXPECT_INT(ref.complete, 1);
+	/* An update with a change, first thing after the open. */
+	ix = xopen(8);
+	m[30].flags ^= 4;
+	EXPECT_INT(xupdate(ix, m + 12, N - 12, MINDEX_FULL), 1);
+	ck_assert_msg(mindex_modseq(ix, m[30].uid) > ref.highest,
+		      "new modseq: got %llu, want > %llu",
+		      (unsigned long long)mindex_modseq(ix, m[30].uid),
+		      (unsigned long long)ref.highest);
+	for (size_t i = 0; i < ref.n; i++)
+		if (ref.recs[i].uid != m[30].uid)
+			EXPECT_INT(mindex_modseq(ix, ref.recs[i].uid),
+				   ref.recs[i].modseq);
+	check_sane(ix);
+	mindex_free(&ix);
+	answers_free(&ref);
+	free(m);
+}
+END_TEST
+
+/* A body found damaged at the first query, at the first update, or a
+ * log changed on disk after the open checked it: handled as an open of
+ * a damaged file is (the records forgotten, HIGHESTMODSEQ kept, the file
+ * rebuilt), and a full update then brings it back in step. */
+START_TEST(lazy_damage)
+{
+	enum { N = 60 };
+	struct mindex_msg m[N];
+	struct mindex *ix = xopen(3), *again;
+	char path[300];
+	unsigned char *good;
+	size_t len, n;
+	uint32_t *uids;
+	uint64_t h;
+	const char *err;
+
+	fill(m, N);
+	xupdate(ix, m, N, MINDEX_FULL);
+	xupdate(ix, m + 2, N - 2, MINDEX_FULL);
+	EXPECT_INT(mindex_compact(ix, &err), 0);
+	h = mindex_highest(ix);
+	mindex_free(&ix);
+	snprintf(path, sizeof(path), "%s/skua.index", tmpdir);
+	good = slurp(path, &len);
+	for (int how = 0; how < 4; how++) {
+		struct stat st0, st1;
+		spew(path, good, len);
+		ix = xopen(3);
+		ck_assert_int_eq(stat(path, &st0), 0);
+		EXPECT_INT(mindex_bytes(ix), 0);
+		EXPECT_GE(mindex_highest(ix), h);
+		flip_byte("skua.index", 48 + 16 * (how + 3) + 4);
+		switch (how) {
+		case 0: EXPECT_INT(mindex_modseq(ix, m[5].uid), 0); break;
+		case 1: EXPECT_INT(mindex_expunged_since(ix, 0, &uids, &n),
+				   0);
+			EXPECT_INT(n, 0);
+			free(uids);
+			break;
+		case 2: (void)mindex_records(ix, &n);
+			EXPECT_INT(n, 0);
+			break;
+		case 3: ck_assert_int_ge(mindex_update(ix, m + 2, N - 2,
+						       MINDEX_FULL, &err),
+					 0);
+			break;
+		}
+		EXPECT_GE(mindex_highest(ix), h);
+		if (how < 3) {
+			/* As after an open of the damaged file: nothing
+			 * known, the expunge log empty above HIGHEST. */
+			(void)mindex_records(ix, &n);
+			EXPECT_INT(n, 0);
+			EXPECT_INT(mindex_expunge_floor(ix),
+				   mindex_highest(ix));
+		}
+		/* The file was rebuilt: another open finds it sound. */
+		ck_assert_int_eq(stat(path, &st1), 0);
+		ck_assert_msg(st1.st_ino != st0.st_ino,
+			      "how %d: file not rebuilt", how);
+		again = xopen(3);
+		EXPECT_GE(mindex_highest(again), h);
+		(void)mindex_records(again, &n);
+		EXPECT_INT(n, how < 3 ? 0 : N - 2);
+		mindex_free(&again);
+		check_recovers(m + 2, N - 2, h, "lazy damage", (size_t)how);
+		check_sane(ix);
+		mindex_free(&ix);
+	}
+	/* A log record, checked by the open, changed before the body is
+	 * read. */
+	spew(path, good, len);
+	ix = xopen(3);
+	m[40].flags = 7;
+	xupdate(ix, m + 2, N - 2, MINDEX_FULL);
+	h = mindex_highest(ix);
+	mindex_free(&ix);
+	ix = xopen(3);
+	EXPECT_INT(mindex_bytes(ix), 0);
+	flip_byte("skua.index", (off_t)len + 24 + 4);
+	EXPECT_INT(mindex_modseq(ix, m[40].uid), 0);
+	EXPECT_GE(mindex_highest(ix), h);
+	mindex_free(&ix);
+	check_recovers(m + 2, N - 2, h, "lazy log damage", 0);
+	free(good);
+}
+END_TEST
+
+/* The generation: equal for a second handle when nothing was written,
+ * whether the last write was a log record or a snapshot; different after
+ * any update or compaction by another handle. */
+START_TEST(generation)
+{
+	enum { N = 5000 };
+	struct mindex_msg *m = malloc(N * sizeof(*m));
+	struct mindex *w = xopen(12), *r;
+	struct mindex_gen gw, gr, g0;
+	const char *err;
+
+	fill(m, N);
+	mindex_generation(w, &g0);
+	xupdate(w, m, N, MINDEX_FULL);                  /* a snapshot */
+	gen_of(w, &gw);
+	ck_assert_msg(!mindex_gen_eq(&g0, &gw), "gen: unchanged by update");
+	r = xopen(12);
+	gen_of(r, &gr);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: open after snapshot");
+	(void)mindex_records(r, &(size_t){ 0 });        /* reading it */
+	gen_of(r, &gr);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: changed by reading");
+	mindex_free(&r);
+	/* No change: the same generation, for the writer too. */
+	EXPECT_INT(xupdate(w, m, N, MINDEX_FULL), 0);
+	gen_of(w, &gr);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: changed by no-op");
+	/* A log record by the writer: a fresh open sees its end. */
+	m[3].flags ^= 1;
+	EXPECT_INT(xupdate(w, m, N, MINDEX_FULL), 1);
+	gen_of(w, &gr);
+	ck_assert_msg(!mindex_gen_eq(&gw, &gr), "gen: same after a change");
+	gw = gr;
+	r = xopen(12);
+	gen_of(r, &gr);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: open after a log record");
+	EXPECT_INT(mindex_bytes(r), 0);
+	/* Another handle writes: the old generation no longer matches. */
+	m[4].keywords = 2;
+	EXPECT_INT(xupdate(r, m, N, MINDEX_FULL), 1);
+	gen_of(r, &gr);
+	ck_assert_msg(!mindex_gen_eq(&gw, &gr), "gen: same after other's update");
+	mindex_free(&r);
+	r = xopen(12);
+	gen_of(r, &gr);
+	ck_assert_msg(!mindex_gen_eq(&gw, &gr), "gen: open after other's update");
+	/* The writer catches up and matches again. */
+	ck_assert_int_eq(mindex_refresh(w, &err), 0);
+	gen_of(w, &gw);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: refresh");
+	/* An expunge, then a compaction by another handle. */
+	EXPECT_INT(xupdate(r, m + 1, N - 1, MINDEX_FULL), 1);
+	mindex_free(&r);
+	r = xopen(12);
+	gen_of(r, &gr);
+	ck_assert_msg(!mindex_gen_eq(&gw, &gr), "gen: same after expunge");
+	ck_assert_int_eq(mindex_refresh(w, &err), 0);
+	gen_of(w, &gw);
+	ck_assert_msg(mindex_gen_eq(&gw, &gr), "gen: refresh after expunge");
+	EXPECT_INT(mindex_compact(r, &err), 0);
+	mindex_free(&r);
+	r = xopen(12);
+	gen_of(r, &gr);
+	ck_assert_msg(!mindex_gen_eq(&gw, &gr), "gen: same after compaction");
+	mindex_free(&r);
+	/* No generation equals one from nothing read. */
+	memset(&g0, 0, sizeof(g0));
+	ck_assert_msg(!mindex_gen_eq(&g0, &g0), "gen: empty equals empty");
+	mindex_free(&w);
+	free(m);
+}
+END_TEST
+
 static Suite *
 mindex_suite(void)
 {
@@ -600,6 +960,10 @@ mindex_suite(void)
 	tcase_add_test(tc, damage_recovery);
 	tcase_add_test(tc, kill9_fault_loop);
 	tcase_add_test(tc, speed_100k);
+	tcase_add_test(tc, lazy_open_100k);
+	tcase_add_test(tc, lazy_same_answers);
+	tcase_add_test(tc, lazy_damage);
+	tcase_add_test(tc, generation);
 	suite_add_tcase(s, tc);
 	return s;
 }

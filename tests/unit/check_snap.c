@@ -498,6 +498,35 @@ START_TEST(damaged_snap_means_full_open)
 }
 END_TEST
 
+/* A full open that writes skua.snap keeps the file's pages, not a copy
+ * of its own, and reads the uidlist again when it needs a name. */
+START_TEST(full_open_adopts_snap)
+{
+	struct folder *f;
+	const struct store_msg *m;
+	char buf[FOLDER_NAME_SIZE];
+	size_t n, copy;
+
+	put("cur", "1000.a.host,S=10:2,S", "Subject: a\n\nabc\n");
+	put("cur", "1001.b.host,S=10:2,", "Subject: b\n\nabc\n");
+
+	f = open_rw(0);
+	copy = folder_bytes(f);
+	ck_assert_uint_ge(copy, 2 * sizeof(struct store_msg));
+	folder_close(&f);
+	age_dirs();
+	f = open_rw(0);
+	ck_assert(snap_exists());
+	ck_assert_msg(folder_bytes(f) + 2 * sizeof(struct store_msg) <= copy,
+		      "the list is still a copy: %zu bytes", folder_bytes(f));
+	m = folder_msgs(f, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(folder_msg_name(f, &m[1], buf, sizeof(buf)),
+			 "1001.b.host,S=10:2,");
+	folder_close(&f);
+}
+END_TEST
+
 static Suite *
 snap_suite(void)
 {
@@ -516,6 +545,7 @@ snap_suite(void)
 	tcase_add_test(tc, fresh_dirs_write_no_snap);
 	tcase_add_test(tc, recent_claimed_once);
 	tcase_add_test(tc, damaged_snap_means_full_open);
+	tcase_add_test(tc, full_open_adopts_snap);
 	suite_add_tcase(s, tc);
 	return s;
 }
