@@ -269,10 +269,6 @@ snap_map(int fd, const struct snap_info *info, size_t *len_r)
 		 (off_t)h.body_off);
 	if (p == MAP_FAILED)
 		return NULL;
-	/* A lookup reads a page here and there (binary searches): without
-	 * this the kernel maps the pages around each one too, and an idle
-	 * session's share of the file grows by 64 KB a lookup. */
-	(void)madvise(p, len, MADV_RANDOM);
 	m = p;
 	/* Two pages of the body against the header: a file whose body is
 	 * not the one its header was written with is refused. */
