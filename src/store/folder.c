@@ -1337,7 +1337,11 @@ out:
  *   that the scan saw everything (unchanged() reasons alike);
  * - the list took every record (rebuild left none for later), and the
  *   uidlist it was matched with is the file on disk;
- * - skua.index was brought in step with it just now.
+ * - skua.index was brought in step with it just now;
+ * - the folder is on a local file system: over NFS another host's
+ *   change may reach our stat late (attribute caching), which a
+ *   session's own syncs live with for seconds, but a snapshot would
+ *   make every later session believe.
  * Nothing is written when skua.snap already holds this stamp; a
  * failure only costs the next open a scan. */
 static void snap_put(struct folder *f, struct snap_info *si);
@@ -1353,7 +1357,7 @@ snap_save(struct folder *f)
 	    uidlist_uidvalidity(f->ul) != f->uidvalidity ||
 	    f->scan_start - f->cur_mtime.tv_sec <= 2 ||
 	    f->scan_start - f->new_mtime.tv_sec <= 2 ||
-	    uidlist_file_stat(f->ul, &st) < 0)
+	    uidlist_file_stat(f->ul, &st) < 0 || !local_fs(f->cur))
 		return;
 	memset(&si, 0, sizeof(si));
 	si.uidvalidity = f->uidvalidity;
@@ -1731,8 +1735,8 @@ open_warm(struct folder *f)
 	struct timespec c, n;
 	int fd;
 
-	if (mtime_of(f->cur, &c) < 0 || mtime_of(f->newdir, &n) < 0 ||
-	    snap_open(f->dir, &si, &fd) < 0)
+	if (!local_fs(f->cur) || mtime_of(f->cur, &c) < 0 ||
+	    mtime_of(f->newdir, &n) < 0 || snap_open(f->dir, &si, &fd) < 0)
 		return 0;
 	f->snap = si.stamp;
 	if (c.tv_sec != si.stamp.cur_sec || c.tv_nsec != si.stamp.cur_nsec ||
