@@ -115,6 +115,10 @@ const struct store_msg *folder_msgs(const struct folder *f, size_t *n_r);
 /* How many of them have \Recent in this session, without reading
  * them. */
 size_t folder_recent_count(const struct folder *f);
+/* The position in folder_msgs of the first message whose UID is at
+ * least uid (their count when none): a step or two for a list with few
+ * gaps in its UIDs, O(log n) at worst. */
+size_t folder_msg_index(const struct folder *f, uint32_t uid);
 /* The message with uid, or NULL. O(log n). */
 const struct store_msg *folder_msg(const struct folder *f, uint32_t uid);
 /* The current file name in cur/ of m (one of f's messages), as of the

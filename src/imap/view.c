@@ -236,37 +236,11 @@ view_uid(const struct view *v, uint32_t seq)
 	return seq >= 1 && seq <= n ? m[seq - 1].uid : 0;
 }
 
-/* The direct view's uidmap_seq_at_least: a binary search of the
- * folder's list, which touches a few records only. */
+/* The direct view's uidmap_seq_at_least: the folder's own search. */
 static uint32_t
 direct_seq_at_least(const struct view *v, uint32_t uid)
 {
-	const struct store_msg *m;
-	size_t lo = 0, hi, n;
-
-	m = folder_msgs(v->f, &n);
-	if (n == 0 || uid > m[n - 1].uid)
-		return (uint32_t)n + 1;
-	hi = n;
-	/* UIDs grow by at least one a message, so uid's place lies no
-	 * further from where a gapless list would have it than the list
-	 * has gaps: a folder with few gaps is searched in a record or two,
-	 * and an idle session does not read pages of the mapped list all
-	 * over (store/snap.h). */
-	if (n > 0 && uid > m[0].uid && uid - m[0].uid < n)
-		hi = uid - m[0].uid;
-	if (n > 0 && uid <= m[n - 1].uid && m[n - 1].uid - uid < n)
-		lo = n - 1 - (m[n - 1].uid - uid);
-	if (lo > hi)            /* not strictly increasing: search it all */
-		lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (uint32_t)lo + 1;
+	return (uint32_t)folder_msg_index(v->f, uid) + 1;
 }
 
 uint32_t

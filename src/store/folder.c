@@ -1696,7 +1696,7 @@ static void
 recent_mark(struct folder *f, uint32_t uidnext)
 {
 	uint32_t floor;
-	size_t lo = 0, hi = f->n;
+	size_t lo;
 	int missing;
 
 	if (!f->readonly) {
@@ -1706,17 +1706,7 @@ recent_mark(struct folder *f, uint32_t uidnext)
 		if (missing)
 			recent_claim(f, floor);
 	}
-	/* mostly nothing is recent: no search through the mapped list */
-	if (f->n > 0 && floor > f->msgs[f->n - 1].uid)
-		lo = f->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->msgs[mid].uid < floor)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = folder_msg_index(f, floor);
 	/* only the pages of recent messages become the session's own */
 	for (size_t i = lo; i < f->n; i++)
 		f->msgs[i].recent = 1;
@@ -1907,29 +1897,41 @@ folder_msgs(const struct folder *f, size_t *n_r)
 static struct store_msg *
 msg_find(const struct folder *f, uint32_t uid)
 {
-	size_t lo = 0, hi = f->n;
+	size_t i = folder_msg_index(f, uid);
 
-	/* UIDs grow by at least one a message, so uid can stand no
-	 * further from its place in a gapless list than the list has
-	 * gaps: few in most folders, and the search below then takes a
-	 * step or two where a STORE of a big folder would take 17. */
-	if (hi > 0 && uid >= f->msgs[0].uid &&
-	    uid <= f->msgs[hi - 1].uid) {
-		if ((size_t)(uid - f->msgs[0].uid) < hi)
-			hi = (size_t)(uid - f->msgs[0].uid) + 1;
-		if ((size_t)(f->msgs[f->n - 1].uid - uid) < f->n)
-			lo = f->n - 1 - (size_t)(f->msgs[f->n - 1].uid - uid);
-	}
+	return i < f->n && f->msgs[i].uid == uid ? &f->msgs[i] : NULL;
+}
+
+size_t
+folder_msg_index(const struct folder *f, uint32_t uid)
+{
+	const struct store_msg *m = f->msgs;
+	size_t lo = 0, hi = f->n, n = f->n;
+
+	if (n == 0 || uid > m[n - 1].uid)
+		return n;
+	if (uid <= m[0].uid)
+		return 0;
+	/* UIDs grow by at least one a message, so uid's place lies no
+	 * further from where a gapless list would have it than the list
+	 * has gaps: few in most folders, and the search takes a step or
+	 * two where a STORE of a big folder would take 17, and reads a
+	 * few pages of a mapped list (store/snap.h), not one a probe. */
+	if (uid - m[0].uid < n)
+		hi = uid - m[0].uid;
+	if (m[n - 1].uid - uid < n)
+		lo = n - 1 - (m[n - 1].uid - uid);
+	if (lo > hi)            /* not strictly increasing: search it all */
+		lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (f->msgs[mid].uid == uid)
-			return &f->msgs[mid];
-		if (f->msgs[mid].uid < uid)
+
+		if (m[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return lo;
 }
 
 size_t
