@@ -49,14 +49,25 @@ struct folder_changes {
 struct folder;
 
 /* Opens the folder in dir (root is the Maildir with INBOX, for the
- * UIDVALIDITY counter) and syncs it once. With readonly (EXAMINE,
- * STATUS) the session counts \Recent messages but does not claim them
- * (skua.recent), so the next read-write session still sees them as
- * recent; new mail still moves to cur/ and gets its UIDs, as with
- * Dovecot, which is bookkeeping, not a change to the mailbox. Returns 0,
- * FOLDER_OVERQUOTA when the disk is too full to write the folder's
- * files, or -1 with *err_r. */
-int  folder_open(const char *root, const char *dir, int readonly,
+ * UIDVALIDITY counter) and syncs it once. flags:
+ * - FOLDER_READONLY (EXAMINE, STATUS): the session counts \Recent
+ *   messages but does not claim them (skua.recent), so the next
+ *   read-write session still sees them as recent; new mail still moves
+ *   to cur/ and gets its UIDs, as with Dovecot, which is bookkeeping,
+ *   not a change to the mailbox.
+ * - FOLDER_TRACK, for a folder that stays open (the selected one): an
+ *   inotify watch on new/ and cur/, armed before the open looks at them
+ *   and kept until the close, so that a sync after which nothing
+ *   changed there but this process's own flag renames skips the scan of
+ *   cur/, also within the seconds after a change where the mtime test
+ *   cannot (src/store/folder.c). Where inotify is not available, or on
+ *   a file system whose remote changes send no event, syncs stay as
+ *   they would be without.
+ * Returns 0, FOLDER_OVERQUOTA when the disk is too full to write the
+ * folder's files, or -1 with *err_r. */
+#define FOLDER_READONLY 1
+#define FOLDER_TRACK 2
+int  folder_open(const char *root, const char *dir, int flags,
 		 struct folder **f_r, const char **err_r);
 /* Opens the folder only to add messages to it (the destination of
  * APPEND, COPY, MOVE): reads its uidlist, but neither scans cur/ nor
@@ -239,14 +250,6 @@ int  folder_move(struct folder *src, uint32_t uid, struct folder *dst,
  * folder_sync). folder_watch_drain empties it before the next wait. */
 int  folder_watch(struct folder *f);
 void folder_watch_drain(struct folder *f);
-/* For a folder that stays open (the selected one): keeps that inotify
- * watch from now on, so that a sync after which nothing changed in new/
- * and cur/ but this process's own flag renames skips the scan of cur/,
- * also within the seconds after a change where the mtime test cannot
- * (src/store/folder.c). Where inotify is not available, or on a file
- * system whose remote changes send no event, syncs stay as they were. */
-void folder_track(struct folder *f);
-
 void folder_close(struct folder **f);
 
 #endif

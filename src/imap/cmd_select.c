@@ -104,8 +104,9 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 	}
 	dir = rel[0] == '\0' ? mb->root :
 	      arena_printf(s->arena, "%s/%s", mb->root, rel);
-	if ((r = folder_open(mb->root, dir, readonly, &s->sel.folder,
-			     &err)) < 0) {
+	/* Selected folders are synced after every command: tracked. */
+	if ((r = folder_open(mb->root, dir, (readonly ? FOLDER_READONLY : 0) |
+			     FOLDER_TRACK, &s->sel.folder, &err)) < 0) {
 		if (r == FOLDER_INUSE)
 			mboxwire_answer_inuse(s, cmd, name, err);
 		else
@@ -117,8 +118,6 @@ open_selected(struct session *s, const struct command *cmd, const char *name,
 		folder_close(&s->sel.folder);
 		return -1;
 	}
-	/* Selected folders are synced after every command. */
-	folder_track(s->sel.folder);
 	s->sel.view = view_new(s->sel.folder, s->sel.kw);
 	s->sel.name = strdup(name);
 	if (s->sel.name == NULL)

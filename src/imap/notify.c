@@ -304,7 +304,7 @@ mstat_read(struct session *s, const char *dir, struct mstat *st)
 	size_t n;
 	int r;
 
-	r = folder_open(mbs(s)->root, path, 1, &f, &err);
+	r = folder_open(mbs(s)->root, path, FOLDER_READONLY, &f, &err);
 	free(path);
 	if (r < 0)
 		return -1;

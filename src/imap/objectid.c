@@ -135,7 +135,7 @@ objectid_mailboxid(struct session *s, const char *name)
 	}
 	dir = rel[0] == '\0' ? mb->root :
 	      arena_printf(s->arena, "%s/%s", mb->root, rel);
-	if (folder_open(mb->root, dir, 1, &f, &err) < 0) {
+	if (folder_open(mb->root, dir, FOLDER_READONLY, &f, &err) < 0) {
 		log_error("mailboxid: user=%s mailbox=%s: %s", s->user.name,
 			  name, err);
 		return NULL;

@@ -31,7 +31,7 @@ urlauth_dir_guid(struct session *s, const char *wire, const char *dir,
 	const char *guid, *ferr = NULL;
 	struct folder *f = NULL;
 
-	if (folder_open(mb->root, dir, 1, &f, &ferr) < 0 ||
+	if (folder_open(mb->root, dir, FOLDER_READONLY, &f, &ferr) < 0 ||
 	    (guid = folder_mailbox_guid(f, &ferr)) == NULL) {
 		log_error("urlauth: user=%s mailbox=%s: %s", s->user.name,
 			  wire, ferr != NULL ? ferr : "");

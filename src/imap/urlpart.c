@@ -121,7 +121,7 @@ cached_folder(struct session *s, struct urlpart_cache *c, const char *dir,
 	if (c->dir != NULL && strcmp(c->dir, dir) == 0)
 		return c->f;
 	urlpart_done(c);
-	if (folder_open(mb->root, dir, 1, &c->f, &ferr) < 0) {
+	if (folder_open(mb->root, dir, FOLDER_READONLY, &c->f, &ferr) < 0) {
 		log_error("url: user=%s mailbox=%s: %s", s->user.name, wire,
 			  ferr);
 		c->f = NULL;

@@ -94,7 +94,7 @@ struct folder {
 	int quota_counted;      /* this folder's mail counts for the quota */
 	int watch_fd;           /* inotify on new/ and cur/, or -1 */
 	int cur_wd;             /* its watch of cur/ */
-	int tracking;           /* folder_track: syncs may trust the watch */
+	int tracking;           /* FOLDER_TRACK: syncs may trust the watch */
 	int watch_sync;         /* the watch saw every change since the
 				 * last scan began */
 	int watch_dirty;        /* it saw one not our own */
@@ -386,7 +386,7 @@ ts_eq(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* --- the watch: syncs of the selected folder (folder_track) ---------------
+/* --- the watch: syncs of the selected folder (FOLDER_TRACK) ---------------
  *
  * The mtime test below cannot tell this session's own flag changes from
  * anyone else's: after a STORE renames a file, every sync for the next
@@ -1723,10 +1723,13 @@ open_warm(struct folder *f)
 {
 	struct snap_info si;
 	struct timespec c, n;
-	int fd;
+	int fd, armed;
 
-	if (!local_fs(f->cur) || mtime_of(f->cur, &c) < 0 ||
-	    mtime_of(f->newdir, &n) < 0 || snap_open(f->dir, &si, &fd) < 0)
+	if (!local_fs(f->cur))
+		return 0;
+	armed = watch_restart(f);
+	if (mtime_of(f->cur, &c) < 0 || mtime_of(f->newdir, &n) < 0 ||
+	    snap_open(f->dir, &si, &fd) < 0)
 		return 0;
 	f->snap = si.stamp;
 	if (c.tv_sec != si.stamp.cur_sec || c.tv_nsec != si.stamp.cur_nsec ||
@@ -1747,6 +1750,8 @@ open_warm(struct folder *f)
 	/* the scan the snapshot was made from began long after them */
 	f->scan_start = time(NULL);
 	f->synced = 1;
+	/* what changes from here on, the watch has seen */
+	f->watch_sync = armed;
 	recent_mark(f, si.uidnext);
 	return 1;
 }
@@ -1768,14 +1773,20 @@ open_cold(struct folder *f, const char **err_r)
 }
 
 int
-folder_open(const char *root, const char *dir, int readonly,
+folder_open(const char *root, const char *dir, int flags,
 	    struct folder **f_r, const char **err_r)
 {
+	const int readonly = (flags & FOLDER_READONLY) != 0;
 	struct folder *f;
 	int warm, r;
 
 	if ((f = open_dirs(root, dir, readonly, err_r)) == NULL)
 		return -1;
+	/* Armed before the folder is first looked at, so that the open's
+	 * own scan (or the snapshot's stamp) is what the watch goes on
+	 * from: the first sync after SELECT needs no scan of its own. */
+	if (flags & FOLDER_TRACK)
+		f->tracking = local_fs(f->cur);
 	warm = open_warm(f);
 	if (!warm && (r = open_cold(f, err_r)) < 0) {
 		open_failed(&f, err_r);
@@ -2884,19 +2895,6 @@ int
 folder_watch(struct folder *f)
 {
 	return folder_watch_open(f);
-}
-
-void
-folder_track(struct folder *f)
-{
-	const char *err = NULL;
-
-	f->tracking = local_fs(f->cur);
-	if (!watch_restart(f))
-		return;
-	/* The scan at open came before the watch: trust it as far as the
-	 * mtimes vouch for it, else the next sync scans (and arms). */
-	f->watch_sync = unchanged(f, &err);
 }
 
 void

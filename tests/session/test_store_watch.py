@@ -1,4 +1,4 @@
-"""Big STOREs with the selected folder's watch armed (folder_track,
+"""Big STOREs with the selected folder's watch armed (FOLDER_TRACK,
 src/store/folder.c): the session reads its own rename events back while
 the STORE runs, more of them than the inotify queue holds (16384 by
 default, two a rename), batched or not (CONDSTORE), so (1) the commands

@@ -1,4 +1,4 @@
-"""The selected folder's inotify watch (folder_track, src/store/folder.c):
+"""The selected folder's inotify watch (FOLDER_TRACK, src/store/folder.c):
 a sync after which only the session's own flag renames happened skips
 the scan of cur/, but a change by anyone else in the same second as the
 session's own, which the mtime test could not tell apart, is still seen
@@ -104,5 +104,44 @@ def test_watch_own_changes_stay_quiet(world):
                   f"the other session after STORE {i}: {u!r}")
         for c in (a, b):
             c.cmd("z", "LOGOUT")
+    finally:
+        srv.stop()
+
+
+def test_watch_from_select_on(world):
+    """The watch is armed before SELECT reads the folder: on a folder
+    changed this very second (where the mtime test proves nothing), a
+    stranger's rename, delivery or expunge right after SELECT still
+    comes out at the next command, and the session's own STORE does
+    not."""
+    md = fresh_maildir(world, "Maildir-watch3")
+    bases = [deliver(md) for _ in range(4)]
+    srv = Server(world, maildir="~/Maildir-watch3")
+    try:
+        take_recent(srv)
+        for round_ in range(3):
+            rename_by_hand(md, bases[0], "" if round_ % 2 else "A")
+            c = session(srv)
+            flags = "S" if round_ % 2 == 0 else "D"
+            rename_by_hand(md, bases[1], flags)
+            u, _ = c.cmd(f"n{round_}", "NOOP")
+            want = "\\Seen" if flags == "S" else "\\Draft"
+            check(u == [f"* 2 FETCH (FLAGS ({want}))"],
+                  f"round {round_}: NOOP after a rename: {u!r}")
+            u, _ = c.cmd(f"s{round_}", "STORE 3 +FLAGS.SILENT (\\Flagged)")
+            u, _ = c.cmd(f"q{round_}", "NOOP")
+            check(u == [], f"round {round_}: NOOP after own STORE: {u!r}")
+            c.cmd(f"r{round_}", "STORE 3 -FLAGS.SILENT (\\Flagged)")
+            c.cmd("z", "LOGOUT")
+        c = session(srv)
+        new = deliver(md)
+        u, _ = c.cmd("d", "NOOP")
+        check("* 5 EXISTS" in u, f"NOOP after a delivery: {u!r}")
+        c.cmd("z", "LOGOUT")
+        c = session(srv)
+        os.unlink(os.path.join(md, "cur", file_of(md, new)))
+        u, _ = c.cmd("e", "NOOP")
+        check(u == ["* 5 EXPUNGE"], f"NOOP after an expunge: {u!r}")
+        c.cmd("z", "LOGOUT")
     finally:
         srv.stop()

@@ -876,7 +876,7 @@ START_TEST(readonly_leaves_recent)
 	const struct store_msg *m;
 
 	deliver(root, "1700000000.r1.host", "x\n");
-	ck_assert_int_eq(folder_open(root, root, 1, &f, &err), 0);
+	ck_assert_int_eq(folder_open(root, root, FOLDER_READONLY, &f, &err), 0);
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 1 && m[0].recent, "EXAMINE does not see \\Recent");
 	folder_close(&f);
