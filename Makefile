@@ -157,7 +157,11 @@ $(B)/bench/imapbench: tests/bench/imapbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(OPENSSL_CFLAGS) -o $@ $< $(OPENSSL_LIBS)
 
-bench: all $(B)/bench/imapbench
+$(B)/bench/renfloor: tests/bench/renfloor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+
+bench: all $(B)/bench/imapbench $(B)/bench/renfloor
 	@sh scripts/deps.sh check
 	@python3 tests/bench/run.py --build $(B) $(if $(QUICK),--quick)
 

@@ -58,6 +58,9 @@ WORKLOADS = [
     ("W2warm", "W2 SELECT warm", "ms", "low", 1.0),
     ("W3", "W3 UID FETCH FLAGS", "ms", "low", 0.4),
     ("W7", "W7 STORE +/-\\Seen", "ms", "low", 0.8),
+    # The same renames by a bare C loop (tests/bench/renfloor.c) in the
+    # skua column, against Dovecot's W7: the floor the target stands on.
+    ("W7floor", "W7 floor: renames alone", "ms", "low", None),
     ("W4cold", "W4 FETCH ENV/BS cold", "ms", "low", 0.5),
     ("W4warm", "W4 FETCH ENV/BS warm", "ms", "low", 0.5),
     ("W5body", "W5 SEARCH BODY", "ms", "low", 0.25),
@@ -594,8 +597,28 @@ def main():
                    "\\Seen, want 0" % st[4]["hits"])
             expect(int(st[1]["fetch"]) == 0 and int(st[3]["fetch"]) == 0,
                    srv, "FETCH responses to .SILENT")
-            record("W7", srv, num(st[1], "ms") + num(st[3], "ms"), res,
+            ms = num(st[1], "ms") + num(st[3], "ms")
+            record("W7", srv, ms, res,
                    num(st[1], "cpu_ms") + num(st[3], "cpu_ms"))
+            if srv is dc:
+                record("W7floor", srv, ms)
+            elif os.access(floor_prog, os.X_OK):
+                record("W7floor", srv, w7_floor(rep))
+
+        # W7's renames without a server: one copy of the big corpus goes
+        # through the same flag states as the servers' copies, right
+        # after skua's turn.
+        floor_prog = os.path.join(build, "bench", "renfloor")
+        floor_home = os.path.join(rundir, "floor")
+
+        def w7_floor(rep):
+            if rep == 0:
+                place(src[big], floor_home, uid, gid)
+            out = subprocess.run([floor_prog, os.path.join(
+                floor_home, "Maildir")], stdout=subprocess.PIPE, text=True,
+                check=True).stdout
+            kv = dict(x.split("=", 1) for x in out.split())
+            return float(kv["plus_ms"]) + float(kv["minus_ms"])
         guarded("W7", w7)
 
         # W4 cold/warm and W5 on the mid folder
