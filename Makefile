@@ -66,7 +66,7 @@ $(B)/imapd: $(B)/src/imapd.o $(B)/libskua.a
 $(B)/rimapd: $(B)/src/rimapd.o $(B)/libskua.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
-$(B)/tests/check_%: tests/unit/check_%.c $(B)/libskua.a
+$(B)/tests/check_%: tests/unit/check_%.c $(wildcard tests/unit/*.h) $(B)/libskua.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CHECK_CFLAGS) $(CFLAGS_ALL) -o $@ $< \
 		$(B)/libskua.a $(LIBS_ALL) $(CHECK_LIBS)

@@ -17,39 +17,20 @@
 #include "store/filename.h"
 #include "store/folder.h"
 #include "store/quota.h"
+#include "maildir_fixture.h"
 
 static char root[256];
 
 static void
-mkmaildir(const char *dir)
-{
-	char p[512];
-
-	mkdir(dir, 0700);
-	snprintf(p, sizeof(p), "%s/cur", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/new", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/tmp", dir);
-	mkdir(p, 0700);
-}
-
-static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/skua-folder-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	mkmaildir(root);
+	fixture_maildir(root, sizeof(root), "folder");
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	fixture_remove(root);
 }
 
 /* Delivers a message into new/ as an MDA would: tmp/, then rename. */
@@ -470,7 +451,7 @@ START_TEST(copy_links_with_new_flags)
 	char p1[600], p2[600];
 
 	snprintf(sub, sizeof(sub), "%s/.Sub", root);
-	mkmaildir(sub);
+	fixture_mkmaildir(sub);
 	a = open_folder();
 	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
 	append_text(a, "Subject: x\n\nbody\n", MF_SEEN);
@@ -511,7 +492,7 @@ START_TEST(copy_races_flag_renames)
 	int status, failed = -1, r = 0;
 
 	snprintf(sub, sizeof(sub), "%s/.Sub", root);
-	mkmaildir(sub);
+	fixture_mkmaildir(sub);
 	a = open_folder();
 	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
 	append_text(a, "Subject: x\n\nbody\n", 0);
@@ -759,14 +740,7 @@ END_TEST
 static void
 put_cur(const char *name, const char *body)
 {
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/cur/%s", root, name);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(body, fp);
-	fclose(fp);
+	fixture_put(root, "cur", name, body);
 }
 
 /* The folder keeps no name that the uidlist's base and the flags make,

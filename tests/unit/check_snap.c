@@ -18,69 +18,26 @@
 #include "store/filename.h"
 #include "store/folder.h"
 #include "store/snap.h"
+#include "maildir_fixture.h"
 
 static char root[256];
 
 static void
-mkmaildir(const char *dir)
-{
-	char p[512];
-
-	mkdir(dir, 0700);
-	snprintf(p, sizeof(p), "%s/cur", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/new", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/tmp", dir);
-	mkdir(p, 0700);
-}
-
-static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/skua-snap-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	mkmaildir(root);
+	fixture_maildir(root, sizeof(root), "snap");
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	fixture_remove(root);
 }
 
 static void
 put(const char *sub, const char *name, const char *body)
 {
-	char p[512];
-	FILE *fp;
-
-	snprintf(p, sizeof(p), "%s/%s/%s", root, sub, name);
-	fp = fopen(p, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(body, fp);
-	fclose(fp);
-}
-
-/* Moves the mtimes of cur/ and new/ a minute back, as for a folder
- * nobody touched lately: only then may a snapshot stand for it. */
-static void
-age_dirs(void)
-{
-	struct timespec t[2];
-	char p[512];
-
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= 60;
-	t[1] = t[0];
-	snprintf(p, sizeof(p), "%s/cur", root);
-	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
-	snprintf(p, sizeof(p), "%s/new", root);
-	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
+	fixture_put(root, sub, name, body);
 }
 
 static struct folder *
@@ -115,7 +72,7 @@ folder_with_snap(void)
 	put("cur", "1002.c.host,S=10:2,FS", "Subject: c\n\nabc\n");
 	f = open_rw(0);
 	folder_close(&f);
-	age_dirs();
+	fixture_age(root);
 	f = open_rw(0);
 	folder_close(&f);
 	ck_assert_msg(snap_exists(), "no skua.snap after a full open of an "
@@ -396,7 +353,7 @@ START_TEST(stamp_covers_dirs_and_uidlist)
 	folder_close(&f);
 
 	/* mail in new/ */
-	age_dirs();
+	fixture_age(root);
 	f = open_rw(1);         /* writes a snapshot with \Deleted */
 	folder_close(&f);
 	put("new", "1004.e.host", "Subject: e\n\nabc\n");
@@ -461,7 +418,7 @@ START_TEST(recent_claimed_once)
 	put("cur", "1000.a.host,S=10:2,", "Subject: a\n\nabc\n");
 	f = open_rw(1);         /* EXAMINE: numbers it, claims nothing */
 	folder_close(&f);
-	age_dirs();
+	fixture_age(root);
 	f = open_rw(1);         /* writes the snapshot, still claims none */
 	folder_close(&f);
 	ck_assert(snap_exists());
@@ -514,7 +471,7 @@ START_TEST(full_open_adopts_snap)
 	copy = folder_bytes(f);
 	ck_assert_uint_ge(copy, 2 * sizeof(struct store_msg));
 	folder_close(&f);
-	age_dirs();
+	fixture_age(root);
 	f = open_rw(0);
 	ck_assert(snap_exists());
 	ck_assert_msg(folder_bytes(f) + 2 * sizeof(struct store_msg) <= copy,

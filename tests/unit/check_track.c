@@ -18,6 +18,7 @@
 
 #include "store/filename.h"
 #include "store/folder.h"
+#include "maildir_fixture.h"
 
 static char root[256];
 static int cur_reads;
@@ -41,48 +42,21 @@ fdopendir(int fd)
 }
 
 static void
-mkmaildir(const char *dir)
-{
-	char p[512];
-
-	mkdir(dir, 0700);
-	snprintf(p, sizeof(p), "%s/cur", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/new", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/tmp", dir);
-	mkdir(p, 0700);
-}
-
-static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/skua-track-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	mkmaildir(root);
+	fixture_maildir(root, sizeof(root), "track");
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	fixture_remove(root);
 }
 
 static void
 put(const char *sub, const char *name)
 {
-	char p[512];
-	FILE *fp;
-
-	snprintf(p, sizeof(p), "%s/%s/%s", root, sub, name);
-	fp = fopen(p, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs("Subject: x\n\nabc\n", fp);
-	fclose(fp);
+	fixture_put(root, sub, name, "Subject: x\n\nabc\n");
 }
 
 /* Renames cur/from to cur/to, as another process changing flags. */
@@ -94,23 +68,6 @@ rename_by_hand(const char *from, const char *to)
 	snprintf(a, sizeof(a), "%s/cur/%s", root, from);
 	snprintf(b, sizeof(b), "%s/cur/%s", root, to);
 	ck_assert_int_eq(rename(a, b), 0);
-}
-
-/* Moves the mtimes of cur/ and new/ a minute back, as for a folder
- * nobody touched lately. */
-static void
-age_dirs(void)
-{
-	struct timespec t[2];
-	char p[512];
-
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= 60;
-	t[1] = t[0];
-	snprintf(p, sizeof(p), "%s/cur", root);
-	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
-	snprintf(p, sizeof(p), "%s/new", root);
-	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
 }
 
 static struct folder *
@@ -209,7 +166,7 @@ START_TEST(tracked_warm_open_first_sync_reads_nothing)
 	char p[512];
 
 	fresh_folder();
-	age_dirs();
+	fixture_age(root);
 	f = open_as(0);         /* writes skua.snap */
 	folder_close(&f);
 	snprintf(p, sizeof(p), "%s/skua.snap", root);

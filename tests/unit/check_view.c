@@ -15,6 +15,7 @@
 #include "imap/view.h"
 #include "store/filename.h"
 #include "store/folder.h"
+#include "maildir_fixture.h"
 #include "store/keywords.h"
 #include "util/stream.h"
 
@@ -66,31 +67,11 @@ static const struct stream_ops mem_ops = {
 
 /* ---- the folder ------------------------------------------------------ */
 
-static void
-mkmaildir(const char *dir)
-{
-	char p[512];
-
-	mkdir(dir, 0700);
-	snprintf(p, sizeof(p), "%s/cur", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/new", dir);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/tmp", dir);
-	mkdir(p, 0700);
-}
 
 static void
 put(const char *sub, const char *name)
 {
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", root, sub, name);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs("Subject: x\n\nx\n", fp);
-	fclose(fp);
+	fixture_put(root, sub, name, "Subject: x\n\nx\n");
 }
 
 static void
@@ -98,9 +79,7 @@ setup(void)
 {
 	char name[128];
 
-	snprintf(root, sizeof(root), "/tmp/skua-view-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	mkmaildir(root);
+	fixture_maildir(root, sizeof(root), "view");
 	for (int i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "17000%05d.M%dP1.host:2,%s", i,
 			 i, i % 3 == 0 ? "S" : "");
@@ -111,11 +90,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", root);
+	fixture_remove(root);
 }
 
 static struct folder *
