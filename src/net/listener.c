@@ -538,9 +538,10 @@ admit(struct listener *l, struct connection *c,
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
-		close(c->fd);
 		if (link[0] >= 0)
 			close(link[0]), close(link[1]);
+		/* The client hears why rather than a bare close. */
+		refuse(c, ls, "Server busy, try again later", 1);
 		return;
 	}
 	if (pid == 0) {

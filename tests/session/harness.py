@@ -79,6 +79,9 @@ class World:
         self.imapd = os.path.join(self.build, "imapd")
         self.rimapd = os.path.join(self.build, "rimapd")
         self.runner_uid = os.getuid()
+        # The servers the running test started: their logs are shown
+        # when it fails (run.py).
+        self.servers = []
         self._users()
         self._pam()
         self._tls()
@@ -200,6 +203,7 @@ class Server:
         self.world = world
         self.conf = world.config(**config)
         self.log = []
+        world.servers.append(self)
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
             WRAP + [world.imapd, "-F", "-c", self.conf], env=world.env(),

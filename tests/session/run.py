@@ -104,6 +104,17 @@ def collect(where, selected):
     return tests
 
 
+def show_logs(world, lines=40):
+    """The end of each log of the servers the failed test started: a
+    failure seen once, in CI or under load, can be read afterwards."""
+    for i, srv in enumerate(world.servers):
+        tail = srv.log_text().splitlines()[-lines:]
+        print(f"     server {i + 1} log, last {len(tail)} lines:")
+        for line in tail:
+            print(f"       {line}")
+    sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -117,6 +128,7 @@ def main():
     try:
         for name, fn in collect(where, args.select):
             start = time.time()
+            world.servers.clear()
             try:
                 fn(world)
                 passed += 1
@@ -124,10 +136,12 @@ def main():
             except harness.TestFailure as e:
                 failed += 1
                 print(f"FAIL {name}: {e}", flush=True)
+                show_logs(world)
             except Exception:
                 failed += 1
                 print(f"FAIL {name}: exception", flush=True)
                 traceback.print_exc()
+                show_logs(world)
     finally:
         if os.environ.get("SKUA_KEEP_TMP"):
             print(f"kept {world.dir}")
