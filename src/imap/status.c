@@ -236,7 +236,8 @@ status_write(struct session *s, const char *name, const char *dir,
 	int first = 1, r;
 
 	snprintf(path, sizeof(path), "%s%s%s", mb->root, *dir ? "/" : "", dir);
-	if ((r = folder_open(mb->root, path, FOLDER_READONLY, &src.f, err_r)) < 0)
+	if ((r = folder_open(mb->root, path, FOLDER_READONLY, &src.f,
+			     err_r)) < 0)
 		return r == FOLDER_INUSE ? r : -1;
 	src.m = folder_msgs(src.f, &src.n);
 	stream_puts(s->stream, "* STATUS ");
