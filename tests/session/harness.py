@@ -9,6 +9,7 @@ uid_wrapper lets the same privilege-drop code run. Nothing here touches
 the real /etc/passwd, real users, or ports below 1024.
 """
 import contextlib
+import glob
 import os
 import re
 import shutil
@@ -82,6 +83,7 @@ class World:
         # The servers the running test started: their logs are shown
         # when it fails (run.py).
         self.servers = []
+        clean_pam_dirs()
         self._users()
         self._pam()
         self._tls()
@@ -194,6 +196,38 @@ class World:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+        # A session process may end a moment after its server: wait a
+        # little for the last ones.
+        deadline = time.time() + 3
+        while clean_pam_dirs() and time.time() < deadline:
+            time.sleep(0.05)
+
+
+def clean_pam_dirs():
+    """Removes this user's pam_wrapper directories whose process is gone.
+
+    Every process that starts PAM under pam_wrapper makes itself a
+    directory /tmp/pam.X, X one of only 62 letters and digits, with its
+    pid inside, and removes it at exit(); a session process ends with
+    _exit and leaves its own behind. pam_wrapper clears such a stale one
+    when it needs the name, but only its owner can: after a run as root,
+    a run as another user found the names taken and its sessions died
+    before their greeting. So each run clears its own, as pam_wrapper
+    would. Returns how many of this user's are still in use."""
+    busy = 0
+    for d in glob.glob("/tmp/pam.?"):
+        try:
+            if os.lstat(d).st_uid != os.getuid():
+                continue
+            with open(os.path.join(d, "pid")) as f:
+                pid = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        if pid > 0 and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            busy += 1
+    return busy
 
 
 class Server:

@@ -142,6 +142,10 @@ def main():
                 print(f"FAIL {name}: exception", flush=True)
                 traceback.print_exc()
                 show_logs(world)
+            # A failed test may leave its server running, holding the
+            # pidfile the next test's server wants.
+            for srv in world.servers:
+                srv.stop()
     finally:
         if os.environ.get("SKUA_KEEP_TMP"):
             print(f"kept {world.dir}")
