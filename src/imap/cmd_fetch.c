@@ -977,6 +977,13 @@ fetch_msg(struct fetch *fx, uint32_t seq)
 	fm.uid = view_uid(s->sel.view, seq);
 	fm.m = find_msg(fx, fm.uid);
 	if (view_is_expunged(s->sel.view, seq) || fm.m == NULL) {
+		/* The view hears of every expunge from the folder's syncs:
+		 * a UID it still shows that the list lacks is theirs out of
+		 * step, worth a line for whoever reads the log. */
+		if (fm.m == NULL && !view_is_expunged(s->sel.view, seq))
+			log_warn("fetch: user=%s mailbox=%s: UID %u (message "
+				 "%u) is in the view but not in the folder",
+				 s->user.name, s->sel.name, fm.uid, seq);
 		fx->expunged = 1;
 		return;
 	}

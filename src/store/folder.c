@@ -1284,6 +1284,9 @@ full_sync(struct folder *f, const char **err_r)
 	fresh = e;
 	match(f, e, n, byrec, fresh, &nfresh);
 	ngone = rescan_missing(f, &pl, byrec, &gone);
+	if (ngone > 0)
+		log_debug("sync: %s: %zu file(s) gone, the first %s", f->cur,
+			  ngone, gone[0]);
 	if (nfresh > 0 || ngone > 0) {
 		recent_from = uidlist_next_uid(f->ul);
 		sort_fresh(fresh, nfresh);

@@ -288,7 +288,8 @@ class Server:
         raise TestFailure(f"log never showed {pattern!r}; log:\n{self.log_text()}")
 
     def children(self):
-        """Pids of the connection processes."""
+        """Pids of the connection processes (not those that ended and
+        wait to be reaped)."""
         kids = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -298,8 +299,8 @@ class Server:
                     stat = f.read()
             except OSError:
                 continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.proc.pid:
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
                 kids.append(int(entry))
         return kids
 

@@ -146,6 +146,7 @@ def main():
             # pidfile the next test's server wants.
             for srv in world.servers:
                 srv.stop()
+            harness.clean_pam_dirs()
     finally:
         if os.environ.get("SKUA_KEEP_TMP"):
             print(f"kept {world.dir}")
