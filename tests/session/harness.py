@@ -305,7 +305,9 @@ class Server:
         return kids
 
     def stop(self):
-        if self.proc.poll() is None:
+        # (no process when it could not even be started)
+        if getattr(self, "proc", None) is not None and \
+                self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(TIMEOUT)
