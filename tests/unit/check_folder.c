@@ -60,17 +60,6 @@ mname(struct folder *f, const struct store_msg *m)
 	return name;
 }
 
-static struct folder *
-open_folder(void)
-{
-	struct folder *f = NULL;
-	const char *err = NULL;
-
-	ck_assert_msg(folder_open(root, root, 0, &f, &err) == 0,
-		      "folder_open: %s", err);
-	return f;
-}
-
 START_TEST(new_mail_gets_uids_in_name_order)
 {
 	struct folder *f;
@@ -79,7 +68,7 @@ START_TEST(new_mail_gets_uids_in_name_order)
 
 	deliver(root, "1000.b.host", "Subject: b\n\nb\n");
 	deliver(root, "1000.a.host", "Subject: a\n\na\n");
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 2, "got %zu messages, want 2", n);
 	ck_assert_uint_eq(m[0].uid, 1);
@@ -91,7 +80,7 @@ START_TEST(new_mail_gets_uids_in_name_order)
 	folder_close(&f);
 
 	/* A second session: same UIDs, nothing recent any more. */
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(m[1].uid, 2);
@@ -108,8 +97,8 @@ START_TEST(sync_reports_changes)
 
 	deliver(root, "1.x.host", "x\n");
 	deliver(root, "2.y.host", "y\n");
-	a = open_folder();
-	b = open_folder();
+	a = fixture_open(root, 0);
+	b = fixture_open(root, 0);
 	ck_assert_int_eq(folder_set_flags(a, 1, MF_SEEN, 0, &err), 0);
 	ck_assert_int_eq(folder_expunge(a, 2, &err), 0);
 	deliver(root, "3.z.host", "z\n");
@@ -137,8 +126,8 @@ START_TEST(stale_name_is_relocated)
 	int gone, fd;
 
 	deliver(root, "1.x.host", "x\n");
-	a = open_folder();
-	b = open_folder();
+	a = fixture_open(root, 0);
+	b = fixture_open(root, 0);
 	ck_assert_int_eq(folder_set_flags(a, 1, MF_FLAGGED, 0, &err), 0);
 	/* b still has the old name: it must find the new one. */
 	fd = folder_msg_open(b, 1, &gone, &err);
@@ -156,7 +145,7 @@ END_TEST
 
 START_TEST(append_commits_with_flags_and_date)
 {
-	struct folder *f = open_folder();
+	struct folder *f = fixture_open(root, 0);
 	struct folder_append *ap;
 	const char *err = NULL;
 	const struct store_msg *m;
@@ -189,7 +178,7 @@ END_TEST
 static void
 check_consistent(size_t want_at_least)
 {
-	struct folder *f = open_folder();
+	struct folder *f = fixture_open(root, 0);
 	const struct store_msg *m;
 	size_t n, files = 0;
 	char cur[300];
@@ -256,7 +245,7 @@ adopt_one(struct folder *f, int fd, uint32_t want_uid)
 
 START_TEST(append_adopts_unnamed_file)
 {
-	struct folder *f = open_folder();
+	struct folder *f = fixture_open(root, 0);
 	char path[600];
 	int fd;
 
@@ -288,7 +277,7 @@ START_TEST(dest_open_keeps_uid_order)
 	uint32_t uid = 0;
 	int fd;
 
-	f = open_folder();
+	f = fixture_open(root, 0);
 	folder_close(&f);
 	deliver(root, "1000.x.host", "Subject: x\n\nx\n");
 	ck_assert_int_eq(folder_open_dest(root, root, &d, &err), 0);
@@ -324,7 +313,7 @@ START_TEST(flags_batch_numbers_at_end)
 		snprintf(name, sizeof(name), "100%d.b.host", i);
 		deliver(root, name, "Subject: b\n\nb\n");
 	}
-	f = open_folder();
+	f = fixture_open(root, 0);
 	before = folder_highestmodseq(f);
 	folder_flags_batch_begin(f);
 	ck_assert_int_eq(folder_change_flags(f, 3, MF_SEEN, 0, 0, 0, &err), 0);
@@ -345,7 +334,7 @@ START_TEST(flags_batch_numbers_at_end)
 	m3 = folder_modseq(f, 3);
 	folder_close(&f);
 	/* a new session sees the same flags and nothing to number */
-	f = open_folder();
+	f = fixture_open(root, 0);
 	ck_assert_uint_eq(folder_msg(f, 3)->flags, MF_SEEN | MF_FLAGGED);
 	ck_assert_uint_ge(folder_highestmodseq(f), after);
 	ck_assert_uint_eq(folder_modseq(f, 3), m3);
@@ -452,7 +441,7 @@ START_TEST(copy_links_with_new_flags)
 
 	snprintf(sub, sizeof(sub), "%s/.Sub", root);
 	fixture_mkmaildir(sub);
-	a = open_folder();
+	a = fixture_open(root, 0);
 	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
 	append_text(a, "Subject: x\n\nbody\n", MF_SEEN);
 	ck_assert_int_eq(folder_sync(a, NULL, &err), 0);
@@ -493,7 +482,7 @@ START_TEST(copy_races_flag_renames)
 
 	snprintf(sub, sizeof(sub), "%s/.Sub", root);
 	fixture_mkmaildir(sub);
-	a = open_folder();
+	a = fixture_open(root, 0);
 	ck_assert_int_eq(folder_open(root, sub, 0, &b, &err), 0);
 	append_text(a, "Subject: x\n\nbody\n", 0);
 	ck_assert_int_eq(folder_sync(a, NULL, &err), 0);
@@ -528,7 +517,7 @@ END_TEST
 
 START_TEST(quota_refuses_and_counts)
 {
-	struct folder *f = open_folder();
+	struct folder *f = fixture_open(root, 0);
 	struct folder_append *ap;
 	struct quota_usage u;
 	const char *err = NULL;
@@ -575,7 +564,7 @@ END_TEST
  * settle. */
 START_TEST(stage_then_settle)
 {
-	struct folder *f = open_folder(), *d;
+	struct folder *f = fixture_open(root, 0), *d;
 	struct folder_append *ap;
 	struct quota_usage u;
 	const char *err = NULL;
@@ -619,7 +608,7 @@ END_TEST
 
 START_TEST(watch_wakes_on_delivery)
 {
-	struct folder *f = open_folder();
+	struct folder *f = fixture_open(root, 0);
 	int fd = folder_watch(f);
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
@@ -673,7 +662,7 @@ START_TEST(kill_nine_loop)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 
-		struct folder *f = open_folder();
+		struct folder *f = fixture_open(root, 0);
 		const struct store_msg *m;
 		size_t n;
 		m = folder_msgs(f, &n);
@@ -720,7 +709,7 @@ START_TEST(courier_keywords_imported)
 	ck_assert_ptr_nonnull(fp);
 	fputs("$Label1\nNonJunk\n\n1700000001.c2.host:0 1\n", fp);
 	fclose(fp);
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_msg(m[0].keywords == 0 && m[1].keywords == 3,
@@ -759,7 +748,7 @@ START_TEST(names_not_made_are_kept)
 	put_cur("1000.a.host:2,SF", "a\n");    /* letters out of order */
 	put_cur("1000.b.host", "b\n");         /* no info */
 	put_cur("1000.c.host:2,S", "c\n");     /* as the flags make it */
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(mname(f, &m[0]), "1000.a.host:2,SF");
@@ -822,7 +811,7 @@ START_TEST(memory_per_message)
 			 i % 3 == 0 ? "S" : i % 3 == 1 ? "FS" : "");
 		put_cur(name, "x\n");
 	}
-	f = open_folder();
+	f = fixture_open(root, 0);
 	(void)folder_msgs(f, &n);
 	ck_assert_uint_eq(n, N);
 	ck_assert_uint_le(sizeof(struct store_msg), 24);
@@ -854,11 +843,11 @@ START_TEST(readonly_leaves_recent)
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 1 && m[0].recent, "EXAMINE does not see \\Recent");
 	folder_close(&f);
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 1 && m[0].recent, "recent lost to a read-only open");
 	folder_close(&f);
-	f = open_folder();
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_msg(n == 1 && !m[0].recent, "recent seen by two sessions");
 	folder_close(&f);

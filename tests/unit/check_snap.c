@@ -40,17 +40,6 @@ put(const char *sub, const char *name, const char *body)
 	fixture_put(root, sub, name, body);
 }
 
-static struct folder *
-open_rw(int readonly)
-{
-	struct folder *f = NULL;
-	const char *err = NULL;
-
-	ck_assert_msg(folder_open(root, root, readonly, &f, &err) == 0,
-		      "folder_open: %s", err);
-	return f;
-}
-
 static int
 snap_exists(void)
 {
@@ -70,10 +59,10 @@ folder_with_snap(void)
 	put("cur", "1000.a.host,S=10:2,S", "Subject: a\n\nabc\n");
 	put("cur", "1001.b.host,S=10:2,", "Subject: b\n\nabc\n");
 	put("cur", "1002.c.host,S=10:2,FS", "Subject: c\n\nabc\n");
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	folder_close(&f);
 	fixture_age(root);
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	folder_close(&f);
 	ck_assert_msg(snap_exists(), "no skua.snap after a full open of an "
 		      "old folder");
@@ -245,7 +234,7 @@ START_TEST(warm_open_reads_no_uidlist)
 
 	folder_with_snap();
 	scramble_uidlist_keep_stat();
-	f = open_rw(1);
+	f = fixture_open(root, 1);
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(m[0].uid, 1);
@@ -267,14 +256,14 @@ START_TEST(warm_open_same_as_full)
 	int gone = 0, fd;
 
 	folder_with_snap();
-	f = open_rw(1);         /* from skua.snap */
+	f = fixture_open(root, 1);         /* from skua.snap */
 	{
 		char p[512];
 
 		snprintf(p, sizeof(p), "%s/skua.snap", root);
 		ck_assert_int_eq(unlink(p), 0);
 	}
-	g = open_rw(1);         /* in full (and writes it again) */
+	g = fixture_open(root, 1);         /* in full (and writes it again) */
 	a = folder_msgs(f, &na);
 	b = folder_msgs(g, &nb);
 	ck_assert_uint_eq(na, nb);
@@ -314,7 +303,7 @@ START_TEST(warm_open_then_changes)
 	size_t n;
 
 	folder_with_snap();
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	ck_assert_int_eq(folder_change_flags(f, 2, MF_ANSWERED, 0, 0, 0,
 					     &err), 0);
 	ck_assert_int_eq(folder_sync(f, &ch, &err), 0);
@@ -324,7 +313,7 @@ START_TEST(warm_open_then_changes)
 	ck_assert_uint_eq(ch.nadded, 1);
 	ck_assert_uint_eq(ch.added[0], 4);
 	folder_close(&f);
-	g = open_rw(1);
+	g = fixture_open(root, 1);
 	m = folder_msgs(g, &n);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_uint_eq(m[1].flags, MF_ANSWERED);
@@ -346,7 +335,7 @@ START_TEST(stamp_covers_dirs_and_uidlist)
 	snprintf(from, sizeof(from), "%s/cur/1001.b.host,S=10:2,", root);
 	snprintf(to, sizeof(to), "%s/cur/1001.b.host,S=10:2,T", root);
 	ck_assert_int_eq(rename(from, to), 0);
-	f = open_rw(1);
+	f = fixture_open(root, 1);
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(m[1].flags, MF_DELETED);
@@ -354,10 +343,10 @@ START_TEST(stamp_covers_dirs_and_uidlist)
 
 	/* mail in new/ */
 	fixture_age(root);
-	f = open_rw(1);         /* writes a snapshot with \Deleted */
+	f = fixture_open(root, 1);         /* writes a snapshot with \Deleted */
 	folder_close(&f);
 	put("new", "1004.e.host", "Subject: e\n\nabc\n");
-	f = open_rw(1);
+	f = fixture_open(root, 1);
 	(void)folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 4);
 	folder_close(&f);
@@ -378,7 +367,7 @@ START_TEST(uidlist_change_forces_full_open)
 	clock_gettime(CLOCK_REALTIME, &t[0]);
 	t[1] = t[0];
 	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
-	f = open_rw(1);
+	f = fixture_open(root, 1);
 	{
 		char buf[FOLDER_NAME_SIZE];
 		size_t n;
@@ -400,9 +389,9 @@ START_TEST(fresh_dirs_write_no_snap)
 	struct folder *f;
 
 	put("cur", "1000.a.host,S=10:2,S", "Subject: a\n\nabc\n");
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	folder_close(&f);
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	folder_close(&f);
 	ck_assert_msg(!snap_exists(), "skua.snap written for a folder "
 		      "changed within the last seconds");
@@ -416,19 +405,19 @@ START_TEST(recent_claimed_once)
 	size_t n;
 
 	put("cur", "1000.a.host,S=10:2,", "Subject: a\n\nabc\n");
-	f = open_rw(1);         /* EXAMINE: numbers it, claims nothing */
+	f = fixture_open(root, 1);         /* EXAMINE: numbers it, claims nothing */
 	folder_close(&f);
 	fixture_age(root);
-	f = open_rw(1);         /* writes the snapshot, still claims none */
+	f = fixture_open(root, 1);         /* writes the snapshot, still claims none */
 	folder_close(&f);
 	ck_assert(snap_exists());
-	f = open_rw(0);         /* from the snapshot: \Recent is ours */
+	f = fixture_open(root, 0);         /* from the snapshot: \Recent is ours */
 	m = folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_msg(m[0].recent, "first read-write session lost \\Recent");
 	ck_assert_uint_eq(folder_recent_count(f), 1);
 	folder_close(&f);
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	m = folder_msgs(f, &n);
 	ck_assert_msg(!m[0].recent, "\\Recent claimed twice");
 	ck_assert_uint_eq(folder_recent_count(f), 0);
@@ -448,7 +437,7 @@ START_TEST(damaged_snap_means_full_open)
 	fp = fopen(p, "w");
 	fputs("garbage", fp);
 	fclose(fp);
-	f = open_rw(1);
+	f = fixture_open(root, 1);
 	(void)folder_msgs(f, &n);
 	ck_assert_uint_eq(n, 3);
 	folder_close(&f);
@@ -467,12 +456,12 @@ START_TEST(full_open_adopts_snap)
 	put("cur", "1000.a.host,S=10:2,S", "Subject: a\n\nabc\n");
 	put("cur", "1001.b.host,S=10:2,", "Subject: b\n\nabc\n");
 
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	copy = folder_bytes(f);
 	ck_assert_uint_ge(copy, 2 * sizeof(struct store_msg));
 	folder_close(&f);
 	fixture_age(root);
-	f = open_rw(0);
+	f = fixture_open(root, 0);
 	ck_assert(snap_exists());
 	ck_assert_msg(folder_bytes(f) + 2 * sizeof(struct store_msg) <= copy,
 		      "the list is still a copy: %zu bytes", folder_bytes(f));

@@ -70,17 +70,6 @@ rename_by_hand(const char *from, const char *to)
 	ck_assert_int_eq(rename(a, b), 0);
 }
 
-static struct folder *
-open_as(int flags)
-{
-	struct folder *f = NULL;
-	const char *err = NULL;
-
-	ck_assert_msg(folder_open(root, root, flags, &f, &err) == 0,
-		      "folder_open: %s", err);
-	return f;
-}
-
 /* Syncs f; returns how often that read cur/. */
 static int
 sync_reads(struct folder *f, struct folder_changes *ch)
@@ -103,7 +92,7 @@ fresh_folder(void)
 	put("cur", "1000.a.host,S=16:2,");
 	put("cur", "1001.b.host,S=16:2,");
 	put("cur", "1002.c.host,S=16:2,");
-	f = open_as(0);
+	f = fixture_open(root, 0);
 	folder_close(&f);
 }
 
@@ -116,7 +105,7 @@ START_TEST(untracked_first_sync_rescans)
 	struct folder *f;
 
 	fresh_folder();
-	f = open_as(0);
+	f = fixture_open(root, 0);
 	ck_assert_int_eq(sync_reads(f, &ch), 1);
 	folder_close(&f);
 }
@@ -131,7 +120,7 @@ START_TEST(tracked_cold_open_first_sync_reads_nothing)
 
 	fresh_folder();
 	cur_reads = 0;
-	f = open_as(FOLDER_TRACK);
+	f = fixture_open(root, FOLDER_TRACK);
 	ck_assert_msg(cur_reads == 1, "the open read cur/ %d times", cur_reads);
 	ck_assert_int_eq(sync_reads(f, &ch), 0);
 	ck_assert_uint_eq(ch.nadded + ch.nexpunged + ch.nflagged, 0);
@@ -167,13 +156,13 @@ START_TEST(tracked_warm_open_first_sync_reads_nothing)
 
 	fresh_folder();
 	fixture_age(root);
-	f = open_as(0);         /* writes skua.snap */
+	f = fixture_open(root, 0);         /* writes skua.snap */
 	folder_close(&f);
 	snprintf(p, sizeof(p), "%s/skua.snap", root);
 	ck_assert_int_eq(access(p, F_OK), 0);
 
 	cur_reads = 0;
-	f = open_as(FOLDER_TRACK);
+	f = fixture_open(root, FOLDER_TRACK);
 	ck_assert_msg(cur_reads == 0, "a warm open read cur/");
 	ck_assert_int_eq(sync_reads(f, &ch), 0);
 
@@ -201,7 +190,7 @@ START_TEST(change_right_after_open_is_seen)
 
 	fresh_folder();
 	for (int round = 0; round < 20; round++) {
-		f = open_as(FOLDER_TRACK);
+		f = fixture_open(root, FOLDER_TRACK);
 		if (round % 2 == 0)
 			rename_by_hand("1002.c.host,S=16:2,",
 				       "1002.c.host,S=16:2,D");

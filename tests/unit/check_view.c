@@ -93,17 +93,6 @@ teardown(void)
 	fixture_remove(root);
 }
 
-static struct folder *
-open_folder(void)
-{
-	struct folder *f = NULL;
-	const char *err = NULL;
-
-	ck_assert_msg(folder_open(root, root, 0, &f, &err) == 0,
-		      "folder_open: %s", err);
-	return f;
-}
-
 /* A session: its folder handle, keywords, view and output. */
 struct sess {
 	struct folder *f;
@@ -117,7 +106,7 @@ sess_open(struct sess *s, int materialize)
 {
 	const char *err = NULL;
 
-	s->f = open_folder();
+	s->f = fixture_open(root, 0);
 	ck_assert_int_eq(keywords_open(root, &s->kw, &err), 0);
 	s->v = view_new(s->f, s->kw);
 	if (materialize)
@@ -230,7 +219,7 @@ other_sync(struct folder *o)
 START_TEST(direct_holds_nothing_per_message)
 {
 	struct sess d, m;
-	struct folder *o = open_folder();       /* claims \Recent */
+	struct folder *o = fixture_open(root, 0);       /* claims \Recent */
 
 	sess_open(&d, 0);
 	sess_open(&m, 1);
@@ -256,7 +245,7 @@ START_TEST(same_news_both_ways)
 	char buf[512];
 	const char *said;
 
-	o = open_folder();
+	o = fixture_open(root, 0);
 	sess_open(&d, 0);
 	sess_open(&m, 1);
 
@@ -342,7 +331,7 @@ START_TEST(vanished_by_hand)
 	struct folder *o;
 	char buf[256];
 
-	o = open_folder();
+	o = fixture_open(root, 0);
 	sess_open(&d, 0);
 	view_set_mode(d.v, VIEW_VANISHED);
 	put("new", "1800000001.M1P1.host");
@@ -405,7 +394,7 @@ random_changes(struct folder *o, uint32_t *seed, int round)
 START_TEST(random_rounds)
 {
 	struct sess d, m;
-	struct folder *o = open_folder();
+	struct folder *o = fixture_open(root, 0);
 	uint32_t seed = 7;
 
 	sess_open(&d, 0);

@@ -1,7 +1,7 @@
 /* tests/unit/maildir_fixture.h — a fresh Maildir under /tmp for the
  * store's suites (check_folder, check_snap, check_track, check_view):
- * made before each test, removed after it, and the few ways the tests
- * put files in it. Header-only: each suite is one file. */
+ * made before each test, removed after it, the few ways the tests put
+ * files in it, and its opening. Header-only: each suite is one file. */
 #ifndef SKUA_TESTS_MAILDIR_FIXTURE_H
 #define SKUA_TESTS_MAILDIR_FIXTURE_H
 
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include "store/folder.h"
 
 /* dir with cur/, new/ and tmp/. */
 static inline void
@@ -75,6 +77,19 @@ fixture_age(const char *root)
 	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
 	snprintf(p, sizeof(p), "%s/new", root);
 	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+/* The Maildir root opened with folder_open's flags; the test fails
+ * when it cannot be. */
+static inline struct folder *
+fixture_open(const char *root, int flags)
+{
+	struct folder *f = NULL;
+	const char *err = NULL;
+
+	ck_assert_msg(folder_open(root, root, flags, &f, &err) == 0,
+		      "folder_open: %s", err);
+	return f;
 }
 
 #endif
